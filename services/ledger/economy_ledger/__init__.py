@@ -1,0 +1,1 @@
+"""Ledger service: accounts, the journal, idempotent atomic postings — the only place money moves."""

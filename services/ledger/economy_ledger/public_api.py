@@ -1,0 +1,93 @@
+"""The public ``kryten.economy.command`` subject, with the shapes kryten-py's ``economy_request()`` expects.
+
+Command names and reply shapes follow the original plan (DECISIONS 24). Commands another service
+owns are forwarded to it as they are built.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Literal
+
+from economy_shared import __version__
+from economy_shared.runtime.requests import RequestRouter
+from economy_shared.schemas.base import Request, Result, UserName
+
+if TYPE_CHECKING:
+    from .service import LedgerService
+
+
+class PingRequest(Request):
+    command: Literal["system.ping"] = "system.ping"
+
+
+class HealthRequest(Request):
+    command: Literal["system.health"] = "system.health"
+
+
+class BalanceGetRequest(Request):
+    command: Literal["balance.get"] = "balance.get"
+    username: UserName
+
+
+class Pong(Result):
+    pong: bool = True
+    version: str = __version__
+
+
+class PublicBalance(Result):
+    found: bool
+    username: str
+    channel: str
+    balance: int = 0
+    lifetime_earned: int = 0
+    rank_name: str = ""
+
+
+class PublicRouter(RequestRouter):
+    """kryten-py's ``economy_request`` always sends a channel; ``system.*`` callers may not."""
+
+    def __init__(self, default_channel: str, **kwargs: object) -> None:
+        super().__init__("economy", **kwargs)  # type: ignore[arg-type]
+        self.default_channel = default_channel
+
+    async def dispatch(self, raw: object) -> dict:
+        if isinstance(raw, dict) and "channel" not in raw:
+            raw = {**raw, "channel": self.default_channel}
+        return await super().dispatch(raw)
+
+
+def build_public_router(service: LedgerService) -> RequestRouter:
+    router = PublicRouter(service.config.channels[0].channel, observe=service.metrics.observe_request)
+    started = time.monotonic()
+
+    @router.route(PingRequest)
+    async def ping(_: PingRequest) -> Pong:
+        return Pong()
+
+    @router.route(HealthRequest)
+    async def health(req: HealthRequest) -> dict:
+        audit_ok = service.store is not None
+        return {
+            "status": "healthy" if audit_ok else "degraded",
+            "database": "connected" if audit_ok else "disconnected",
+            "accounts": await service.store.account_count(req.channel),
+            "uptime_seconds": round(time.monotonic() - started, 1),
+            "version": __version__,
+        }
+
+    @router.route(BalanceGetRequest)
+    async def balance_get(req: BalanceGetRequest) -> PublicBalance:
+        row = await service.store.account(req.channel, req.username)
+        if row is None:
+            return PublicBalance(found=False, username=req.username, channel=req.channel)
+        return PublicBalance(
+            found=True,
+            username=row["display_name"],
+            channel=req.channel,
+            balance=row["balance"],
+            lifetime_earned=row["lifetime_earned"],
+            rank_name=service.config.ranks.rank_for(row["lifetime_earned"]).name,
+        )
+
+    return router

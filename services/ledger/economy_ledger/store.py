@@ -1,0 +1,268 @@
+"""Ledger storage: accounts, journal and idempotency keys in one SQLite file (synchronous=FULL).
+
+``post()`` is the whole money path: every posting of a request, its journal rows and its
+idempotency key commit in one transaction, or nothing does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from economy_shared.db import Database
+from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.schemas.ledger import AuditResult, PostRequest, PostResult, is_system_account
+from economy_shared.users import user_key
+
+from .rules import COUNTERS, ban_applies, body_hash, counter_deltas
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+            lifetime_earned INTEGER NOT NULL DEFAULT 0,
+            lifetime_spent INTEGER NOT NULL DEFAULT 0,
+            lifetime_gambled_in INTEGER NOT NULL DEFAULT 0,
+            lifetime_gambled_out INTEGER NOT NULL DEFAULT 0,
+            tips_sent INTEGER NOT NULL DEFAULT 0,
+            tips_received INTEGER NOT NULL DEFAULT 0,
+            banned INTEGER NOT NULL DEFAULT 0,
+            ban_reason TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (channel, user_key)
+        )""",
+        """CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            UNIQUE (channel, idem_key)
+        )""",
+        """CREATE TABLE journal (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            amount INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            trigger_id TEXT,
+            reason TEXT,
+            related_user TEXT,
+            metadata TEXT,
+            created_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX journal_by_account ON journal(account_id, id)",
+    ],
+]
+
+_CHUNK = 500
+
+
+@dataclass
+class _Acct:
+    id: int | None
+    key: str
+    display: str
+    balance: int
+    banned: bool
+    deltas: dict[str, int]
+
+
+def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class LedgerStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def post(self, req: PostRequest, now_ms: int) -> PostResult:
+        digest = body_hash(req)
+        channel = req.channel.casefold()
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT body_hash, result FROM requests WHERE channel=? AND idem_key=?", (channel, req.idempotency_key)
+            ) as cur:
+                prior = await cur.fetchone()
+            if prior is not None:
+                if prior["body_hash"] != digest:
+                    raise ServiceError(
+                        ErrorCode.IDEMPOTENCY_CONFLICT,
+                        f"idempotency key {req.idempotency_key!r} was already used for a different request",
+                    )
+                stored = PostResult.model_validate_json(prior["result"])
+                return stored.model_copy(update={"replayed": True})
+
+            accounts = await self._load(conn, channel, [p.user for p in req.postings])
+            applied: list[tuple[_Acct, Any]] = []
+            skipped: list[str] = []
+            for p in req.postings:
+                key = user_key(p.user)
+                acct = accounts.get(key)
+                if acct is None:
+                    acct = accounts[key] = _Acct(None, key, p.user, 0, False, {})
+                if acct.banned and ban_applies(p):
+                    if req.on_banned == "reject":
+                        raise ServiceError(ErrorCode.BANNED, f"{acct.display} is banned from the economy")
+                    skipped.append(key)
+                    continue
+                acct.balance += p.amount
+                if acct.balance < 0:
+                    raise ServiceError(
+                        ErrorCode.INSUFFICIENT_FUNDS,
+                        f"{acct.display} does not have enough",
+                        data={"user": key, "short_by": -acct.balance},
+                    )
+                for col, delta in counter_deltas(p.kind, p.amount).items():
+                    acct.deltas[col] = acct.deltas.get(col, 0) + delta
+                applied.append((acct, p))
+
+            touched = {id(a): a for a, _ in applied}.values()
+            new = [a for a in touched if a.id is None]
+            if new:
+                await conn.executemany(
+                    "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(channel, a.key, a.display, now_ms, now_ms) for a in new],
+                )
+                ids = await self._ids(conn, channel, [a.key for a in new])
+                for a in new:
+                    a.id = ids[a.key]
+
+            result = PostResult(
+                applied=len(applied),
+                skipped=sorted(set(skipped)),
+                balances={a.key: a.balance for a in touched} if req.want_balances else {},
+            )
+            cur = await conn.execute(
+                "INSERT INTO requests (channel, idem_key, body_hash, result, created_ms) VALUES (?, ?, ?, ?, ?)",
+                (channel, req.idempotency_key, digest, result.model_dump_json(), now_ms),
+            )
+            request_id = cur.lastrowid
+            await conn.executemany(
+                "INSERT INTO journal (account_id, request_id, amount, kind, trigger_id, reason, related_user, "
+                "metadata, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        a.id, request_id, p.amount, p.kind.value, p.trigger_id or None, p.reason or None,
+                        p.related_user, json.dumps(p.metadata, sort_keys=True) if p.metadata else None, now_ms,
+                    )
+                    for a, p in applied
+                ],
+            )
+            sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
+            await conn.executemany(
+                f"UPDATE accounts SET balance = ?, {sets}, updated_ms = ? WHERE id = ?",
+                [(a.balance, *(a.deltas.get(c, 0) for c in COUNTERS), now_ms, a.id) for a in touched],
+            )
+        return result
+
+    async def _load(self, conn: Any, channel: str, names: list[str]) -> dict[str, _Acct]:
+        keys = sorted({user_key(n) for n in names})
+        found: dict[str, _Acct] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT id, user_key, display_name, balance, banned FROM accounts "
+                f"WHERE channel=? AND user_key IN ({marks})",
+                (channel, *chunk),
+            ) as cur:
+                for row in await cur.fetchall():
+                    found[row["user_key"]] = _Acct(
+                        row["id"], row["user_key"], row["display_name"], row["balance"], bool(row["banned"]), {}
+                    )
+        return found
+
+    async def _ids(self, conn: Any, channel: str, keys: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            async with conn.execute(
+                f"SELECT id, user_key FROM accounts WHERE channel=? AND user_key IN ({marks})", (channel, *chunk)
+            ) as cur:
+                out.update({r["user_key"]: r["id"] for r in await cur.fetchall()})
+        return out
+
+    # ---- reads ------------------------------------------------------------------------------
+    async def account(self, channel: str, name: str) -> dict[str, Any] | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM accounts WHERE channel=? AND user_key=?", (channel.casefold(), user_key(name))
+        )
+        return dict(row) if row else None
+
+    async def balances(self, channel: str, names: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        keys = sorted({user_key(n) for n in names})
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows = await self.db.fetchall(
+                f"SELECT user_key, balance FROM accounts WHERE channel=? AND user_key IN ({marks})",
+                (channel.casefold(), *chunk),
+            )
+            out.update({r["user_key"]: r["balance"] for r in rows})
+        return out
+
+    async def banned_among(self, channel: str, names: list[str]) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT user_key FROM accounts WHERE channel=? AND banned=1", (channel.casefold(),)
+        )
+        banned = {r["user_key"] for r in rows}
+        if not names:
+            return sorted(banned)
+        return sorted(banned & {user_key(n) for n in names})
+
+    async def set_banned(self, channel: str, name: str, banned: bool, reason: str | None, now_ms: int) -> None:
+        """Ban state changes no balance; a banned user's balance is kept (DECISIONS 7)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(channel, user_key) DO NOTHING",
+                (channel.casefold(), user_key(name), name, now_ms, now_ms),
+            )
+            await conn.execute(
+                "UPDATE accounts SET banned=?, ban_reason=?, updated_ms=? WHERE channel=? AND user_key=?",
+                (1 if banned else 0, reason, now_ms, channel.casefold(), user_key(name)),
+            )
+
+    async def audit(self, channel: str) -> AuditResult:
+        rows = await self.db.fetchall(
+            """SELECT a.user_key, a.balance, COALESCE(SUM(j.amount), 0) AS journal_sum, COUNT(j.id) AS n
+               FROM accounts a LEFT JOIN journal j ON j.account_id = a.id
+               WHERE a.channel = ? GROUP BY a.id""",
+            (channel.casefold(),),
+        )
+        mismatches = [
+            {"user": r["user_key"], "balance": r["balance"], "journal_sum": r["journal_sum"]}
+            for r in rows
+            if r["balance"] != r["journal_sum"]
+        ]
+        negative = [r["user_key"] for r in rows if r["balance"] < 0]
+        return AuditResult(
+            ok=not mismatches and not negative,
+            accounts_checked=len(rows),
+            journal_rows=sum(r["n"] for r in rows),
+            mismatches=mismatches,
+            negative=negative,
+            total_balance=sum(r["balance"] for r in rows if not is_system_account(r["user_key"])),
+        )
+
+    async def summary(self, channel: str) -> tuple[int, int]:
+        """(accounts, Z held by users) — cheap enough for every health check and scrape."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), COALESCE(SUM(balance), 0) FROM accounts WHERE channel=? AND user_key NOT LIKE '~%'",
+            (channel.casefold(),),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    async def account_count(self, channel: str) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM accounts WHERE channel=?", (channel.casefold(),))
+        return int(row[0]) if row else 0

@@ -1,0 +1,1 @@
+"""The PM command framework: parse, catalog, rate limit, admin identity, reply splitting."""

@@ -1,0 +1,109 @@
+"""Every PM command word and alias, each owned by exactly one service (ARCHITECTURE §5).
+
+``help`` lists the entries whose owner has built them (``live=True``); the rest are reserved
+so no two services can ever claim the same word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..subjects import ServiceName
+
+
+@dataclass(frozen=True)
+class CommandEntry:
+    word: str
+    owner: ServiceName
+    summary: str
+    usage: str = ""
+    aliases: tuple[str, ...] = ()
+    admin: bool = False
+    live: bool = False
+
+
+_ENTRIES: tuple[CommandEntry, ...] = (
+    # ledger
+    CommandEntry("help", "ledger", "this list", live=True),
+    CommandEntry("balance", "ledger", "your wallet, rank and streak", aliases=("bal",), live=True),
+    CommandEntry("history", "ledger", "your recent transactions"),
+    CommandEntry("rank", "ledger", "your rank and what the next one unlocks"),
+    CommandEntry("profile", "ledger", "your profile card"),
+    CommandEntry("achievements", "ledger", "badges you've earned"),
+    CommandEntry("top", "ledger", "the leaderboard", aliases=("leaderboard",)),
+    CommandEntry("tip", "ledger", "give coins to someone", usage="tip @user <amount>"),
+    CommandEntry("bounty", "ledger", "post a bounty", usage="bounty <amount> <description>"),
+    CommandEntry("bounties", "ledger", "open bounties"),
+    CommandEntry("grant", "ledger", "credit a user", usage="grant <user> <amount> [reason]", admin=True),
+    CommandEntry("deduct", "ledger", "debit a user", usage="deduct <user> <amount> [reason]", admin=True),
+    CommandEntry("set_balance", "ledger", "set a balance", usage="set_balance <user> <amount>", admin=True),
+    CommandEntry("set_rank", "ledger", "set a rank floor", usage="set_rank <user> <rank>", admin=True),
+    CommandEntry("ban", "ledger", "economy-ban a user", usage="ban <user> [reason]", admin=True),
+    CommandEntry("unban", "ledger", "lift an economy ban", usage="unban <user>", admin=True),
+    CommandEntry("claim_bounty", "ledger", "award a bounty", usage="claim_bounty <id> <user>", admin=True),
+    CommandEntry("econ:stats", "ledger", "economy overview", admin=True),
+    CommandEntry("econ:user", "ledger", "inspect a user", usage="econ:user <user>", admin=True),
+    CommandEntry("econ:health", "ledger", "ledger audit and health", admin=True),
+    CommandEntry("reload", "ledger", "reload the config file everywhere", admin=True),
+    # presence
+    CommandEntry("rewards", "presence", "ways to earn"),
+    CommandEntry("like", "presence", "like what's playing"),
+    CommandEntry("events", "presence", "active bonus events"),
+    CommandEntry("rain", "presence", "make it rain on everyone here", usage="rain <amount>", admin=True),
+    CommandEntry("event", "presence", "start/stop a bonus event", usage="event start|stop ...", admin=True),
+    CommandEntry("econ:triggers", "presence", "earning trigger analytics", admin=True),
+    # gambling
+    CommandEntry("spin", "gambling", "pull the slot machine", usage="spin [wager]"),
+    CommandEntry("flip", "gambling", "double or nothing", usage="flip <wager>"),
+    CommandEntry("challenge", "gambling", "duel someone", usage="challenge @user <wager>"),
+    CommandEntry("accept", "gambling", "accept a challenge"),
+    CommandEntry("decline", "gambling", "decline a challenge"),
+    CommandEntry("heist", "gambling", "plan or join a heist", usage="heist [wager] | heist join"),
+    CommandEntry("gambling", "gambling", "your gambling record", aliases=("stats",)),
+    CommandEntry("econ:gambling", "gambling", "house edge and totals", admin=True),
+    # media
+    CommandEntry("search", "media", "search the catalog", usage="search <words>"),
+    CommandEntry("queue", "media", "queue a title", usage="queue <id>"),
+    CommandEntry("playnext", "media", "queue a title to play next", usage="playnext <id>"),
+    CommandEntry("forcenow", "media", "play a title right now", usage="forcenow <id>"),
+    CommandEntry("approve_play", "media", "approve a force-play", usage="approve_play <id>", admin=True),
+    CommandEntry("reject_play", "media", "reject a force-play", usage="reject_play <id>", admin=True),
+    # announcer
+    CommandEntry("shop", "announcer", "the vanity shop"),
+    CommandEntry("buy", "announcer", "buy from the shop", usage="buy <item> [value]"),
+    CommandEntry("quiet", "announcer", "stop or resume bot notifications", usage="quiet [on|off]"),
+    CommandEntry("announce", "announcer", "post a public announcement", usage="announce <text>", admin=True),
+    CommandEntry("approve_gif", "announcer", "approve a GIF", usage="approve_gif <user>", admin=True),
+    CommandEntry("reject_gif", "announcer", "reject a GIF", usage="reject_gif <user>", admin=True),
+)
+
+# Services flip entries live as they build them; a set of words per service is the single switch.
+_LIVE: set[str] = {e.word for e in _ENTRIES if e.live}
+
+
+def entries() -> tuple[CommandEntry, ...]:
+    return tuple(CommandEntry(**{**e.__dict__, "live": e.word in _LIVE}) for e in _ENTRIES)
+
+
+def mark_live(*words: str) -> None:
+    """Declare commands as built; called at import time by the owning service's command module."""
+    known = {e.word for e in _ENTRIES}
+    unknown = set(words) - known
+    if unknown:
+        raise ValueError(f"not in the catalog: {sorted(unknown)}")
+    _LIVE.update(words)
+
+
+def word_index() -> dict[str, CommandEntry]:
+    """Every word and alias → its entry. Raises if two entries claim one word."""
+    index: dict[str, CommandEntry] = {}
+    for entry in entries():
+        for word in (entry.word, *entry.aliases):
+            if word in index:
+                raise ValueError(f"PM word {word!r} has two owners: {index[word].owner} and {entry.owner}")
+            index[word] = entry
+    return index
+
+
+def owned_by(service: ServiceName) -> dict[str, CommandEntry]:
+    return {w: e for w, e in word_index().items() if e.owner == service}

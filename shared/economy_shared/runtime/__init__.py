@@ -1,0 +1,1 @@
+"""Service runtime: client setup, request routing, logging, metrics/health, start and stop."""

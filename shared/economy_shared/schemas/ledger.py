@@ -1,0 +1,141 @@
+"""Ledger requests: the only way money moves (ARCHITECTURE §3)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import IdemKey, Request, Result, StrictModel, UserName
+
+
+class PostingKind(StrEnum):
+    EARN = "earn"  # real earnings: the only kind that counts to lifetime_earned (ranks)
+    SPEND = "spend"  # purchases (negative)
+    REFUND = "refund"  # reverses a spend (positive), lowers lifetime_spent
+    WAGER = "wager"  # stake taken (negative) or stake returned (positive)
+    PAYOUT = "payout"  # gambling winnings (positive)
+    TRANSFER = "transfer"  # tips: sender negative, receiver positive
+    ADMIN = "admin"  # grants, deductions, set_balance; counts to nothing, ignores bans
+    ESCROW = "escrow"  # system escrow account side of waiting stakes
+    MAINTENANCE = "maintenance"  # decay (negative)
+
+
+SYSTEM_PREFIX = "~"  # accounts whose name starts with this are system accounts (e.g. "~escrow")
+
+
+def is_system_account(name: str) -> bool:
+    return name.startswith(SYSTEM_PREFIX)
+
+
+class Posting(StrictModel):
+    """One signed balance change. A negative amount never takes the balance below zero."""
+
+    user: UserName
+    amount: int
+    kind: PostingKind
+    trigger_id: str = Field(default="", max_length=80)
+    reason: str = Field(default="", max_length=200)
+    related_user: str | None = Field(default=None, max_length=64)
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _nonzero(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("amount must not be zero")
+        if abs(v) > 10**15:
+            raise ValueError("amount out of range")
+        return v
+
+    @model_validator(mode="after")
+    def _kind_sign(self) -> Posting:
+        if self.kind == PostingKind.EARN and self.amount < 0:
+            raise ValueError("an earning must be positive")
+        if self.kind == PostingKind.PAYOUT and self.amount < 0:
+            raise ValueError("a payout must be positive")
+        if self.kind == PostingKind.SPEND and self.amount > 0:
+            raise ValueError("a spend must be negative")
+        if self.kind == PostingKind.REFUND and self.amount < 0:
+            raise ValueError("a refund must be positive")
+        if self.kind == PostingKind.MAINTENANCE and self.amount > 0:
+            raise ValueError("maintenance postings are debits")
+        if self.kind == PostingKind.ESCROW and not is_system_account(self.user):
+            raise ValueError("escrow postings go to a system account")
+        return self
+
+
+class PostRequest(Request):
+    """Apply every posting atomically, once per idempotency key."""
+
+    command: Literal["ledger.post"] = "ledger.post"
+    idempotency_key: IdemKey
+    postings: list[Posting] = Field(min_length=1, max_length=20000)
+    # "reject": a banned user's non-admin posting fails the whole request (error_code "banned").
+    # "skip": banned users' postings are dropped and listed in `skipped` (batch credits such as ticks, rain).
+    on_banned: Literal["reject", "skip"] = "reject"
+    # Large batches (presence ticks) do not need every balance back; keeps replies small.
+    want_balances: bool = True
+
+
+class PostResult(Result):
+    replayed: bool = False
+    applied: int = 0
+    skipped: list[str] = Field(default_factory=list)
+    balances: dict[str, int] = Field(default_factory=dict)  # user key -> balance after
+
+
+class BalanceRequest(Request):
+    command: Literal["ledger.balance"] = "ledger.balance"
+    user: UserName
+
+
+class AccountView(Result):
+    found: bool
+    user: str
+    balance: int = 0
+    lifetime_earned: int = 0
+    lifetime_spent: int = 0
+    lifetime_gambled_in: int = 0
+    lifetime_gambled_out: int = 0
+    tips_sent: int = 0
+    tips_received: int = 0
+    rank_name: str = ""
+    banned: bool = False
+    first_seen_ms: int | None = None
+
+
+class BalancesRequest(Request):
+    """Balances of many users at once (no account creation)."""
+
+    command: Literal["ledger.balances"] = "ledger.balances"
+    users: list[UserName] = Field(min_length=1, max_length=20000)
+
+
+class BalancesResult(Result):
+    balances: dict[str, int]
+
+
+class BanStatusRequest(Request):
+    command: Literal["ledger.banned"] = "ledger.banned"
+    users: list[UserName] = Field(default_factory=list, max_length=20000)
+
+
+class BanStatusResult(Result):
+    banned: list[str]  # user keys
+
+
+class AuditRequest(Request):
+    """Check ``balance == SUM(journal)`` and ``balance >= 0`` for every account of the channel."""
+
+    command: Literal["ledger.audit"] = "ledger.audit"
+
+
+class AuditResult(Result):
+    ok: bool
+    accounts_checked: int
+    journal_rows: int
+    mismatches: list[dict[str, Any]] = Field(default_factory=list)
+    negative: list[str] = Field(default_factory=list)
+    total_balance: int = 0

@@ -1,0 +1,41 @@
+"""Presence requests: who is here, and what presence knows about a user."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Request, Result, UserName
+
+
+class UserStatusRequest(Request):
+    command: Literal["presence.user_status"] = "presence.user_status"
+    user: UserName
+
+
+class UserStatus(Result):
+    present: bool
+    afk: bool = False
+    streak_days: int = 0
+    minutes_today: int = 0
+
+
+class PresentUsersRequest(Request):
+    command: Literal["presence.present_users"] = "presence.present_users"
+
+
+class PresentUsers(Result):
+    users: list[str] = Field(default_factory=list)  # display names of earning-eligible present users
+
+
+class TickNowRequest(Request):
+    """Run one presence tick now (operators and benchmarks); the tick id makes it idempotent."""
+
+    command: Literal["presence.tick"] = "presence.tick"
+
+
+class TickResult(Result):
+    credited: int
+    tick_ms: float
+    tick_id: int

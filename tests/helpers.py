@@ -1,0 +1,72 @@
+"""Test helpers: configs and in-process services wired on an in-memory bus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from economy_shared.clock import FakeClock
+from economy_shared.config import EconomyConfig
+from economy_shared.config.loader import parse_config
+from economy_shared.runtime.service import EconomyService, ServiceHost
+from economy_shared.testing import InMemoryBus, MockKrytenClient
+
+CHANNEL = "testchan"
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> EconomyConfig:
+    raw: dict[str, Any] = {
+        "channels": [{"domain": "cytu.be", "channel": CHANNEL}],
+        "database": {"directory": str(tmp_path / "data")},
+        "metrics": {"enabled": False},
+        "bot": {"username": "ZCoinBot"},
+        "ignored_users": ["OtherBot"],
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(raw.get(key), dict):
+            raw[key] = {**raw[key], **value}
+        else:
+            raw[key] = value
+    return parse_config(raw)
+
+
+class Stack:
+    """Several services wired together on one in-memory bus, each with its own mock client."""
+
+    def __init__(self, bus: InMemoryBus, config: EconomyConfig, clock: FakeClock) -> None:
+        self.bus = bus
+        self.config = config
+        self.clock = clock
+        self.hosts: list[ServiceHost] = []
+        self.robot = MockKrytenClient(bus, channel=CHANNEL)  # a peer that sends requests and events
+        self.clients: list[MockKrytenClient] = []
+
+    async def add(self, factory: Callable[[EconomyConfig, Any], EconomyService]) -> Any:
+        client = MockKrytenClient(self.bus, channel=CHANNEL)
+        service = factory(self.config, client)
+        service.clock = self.clock
+        host = ServiceHost(service, serve_http=False)
+        await host.start()
+        self.hosts.append(host)
+        self.clients.append(client)
+        return service
+
+    async def event(self, name: str, payload: Any) -> None:
+        for c in self.clients:
+            await c.simulate_event(name, payload)
+        await self.settle()
+
+    async def pm(self, user: str, text: str) -> None:
+        await self.event("pm", {"username": user, "msg": text, "meta": {}, "time": 0, "to": "ZCoinBot"})
+
+    async def settle(self) -> None:
+        for h in self.hosts:
+            await h.service.idle()
+
+    async def request(self, subject: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.robot.nats_request(subject, payload, timeout=5)
+
+    async def close(self) -> None:
+        for h in reversed(self.hosts):
+            await h.stop()
