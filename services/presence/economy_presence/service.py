@@ -16,9 +16,11 @@ from economy_shared.subjects import userlist_bucket
 
 from . import api
 from .arrivals import on_genuine_arrival
+from .chat import ChatRewards
 from .sessions import Arrival, Session, SessionBook
 from .store import MIGRATIONS, PresenceStore
 from .tick import SOURCE, run_tick
+from .timed import TimedRewards
 
 
 class PresenceService(EconomyService):
@@ -54,10 +56,16 @@ class PresenceService(EconomyService):
         self.client.on("userleave")(self._on_leave)
         self.client.on("setafk")(self._on_afk)
         self.client.on("userlist")(self._on_userlist)
+        self.timed = TimedRewards(self)
+        self.chat = ChatRewards(self)
+        await self.timed.setup()
+        await self.chat.setup()
 
     async def start(self) -> None:
         for channel in self.books:
             await self._recover(channel)
+        await self.timed.start()
+        await self.chat.start()
         if self.autotick:
             self.spawn(
                 run_aligned(self.clock, lambda: self.config.presence.tick_interval_seconds, self._scheduled_tick,
@@ -90,10 +98,11 @@ class PresenceService(EconomyService):
         return sorted(s.display for s in book.sessions.values() if not self.config.is_ignored(s.display))
 
     async def streak_days(self, channel: str, key: str) -> int:
-        return 0  # streaks arrive with the earning rules
+        return await self.timed.streak_days(self.canonical(channel), key)
 
-    def on_minutes(self, channel: str, present: dict[str, Session], at: datetime) -> None:
-        """Hook after each tick's minute is recorded (milestones, streaks)."""
+    async def on_minutes(self, channel: str, present: dict[str, Session], at: datetime) -> None:
+        """After each tick's minute is recorded: milestones, streaks, bridge."""
+        await self.timed.on_minutes(channel, present, at)
 
     # ---- the tick ------------------------------------------------------------------------------
     async def _scheduled_tick(self, slot: int, at: datetime) -> None:
@@ -134,6 +143,7 @@ class PresenceService(EconomyService):
 
     async def on_arrival(self, channel: str, arrival: Arrival) -> None:
         await on_genuine_arrival(self, channel, arrival)
+        await self.timed.on_arrival(channel, arrival)
 
     async def _on_leave(self, event: Any) -> None:
         name = getattr(event, "username", None)

@@ -7,6 +7,9 @@ from typing import Any
 
 from economy_shared.db import Database
 
+from .chat import MIGRATION as CHAT_MIGRATION
+from .timed import MIGRATION as TIMED_MIGRATION
+
 MIGRATIONS: list[list[str]] = [
     [
         """CREATE TABLE users (
@@ -32,6 +35,8 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (channel, user_key, day)
         ) WITHOUT ROWID""",
     ],
+    TIMED_MIGRATION,  # 2: streaks, milestones, bridge, rain schedule, welcome back
+    CHAT_MIGRATION,  # 3: trigger cooldowns, caps, daily activity, analytics
 ]
 
 

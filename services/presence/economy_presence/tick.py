@@ -91,7 +91,7 @@ async def tick_channel(service: PresenceService, channel: str, slot: int, at: da
     minutes = [(k, 0 if s.afk else 1) for k, s in present.items()]
     await service.store.commit_tick(channel, slot, to_ms(at), day_str(at), new_carries, SOURCE, minutes)
     book.mark_seen(at)
-    service.on_minutes(channel, present, at)
+    await service.on_minutes(channel, present, at)
     seconds = time.perf_counter() - started
     service.tick_seconds.labels(channel).observe(seconds)
     service.z_earned.labels(channel, "presence").inc(paid)
