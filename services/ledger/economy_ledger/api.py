@@ -14,6 +14,9 @@ from economy_shared.schemas.ledger import (
     BalancesResult,
     BanStatusRequest,
     BanStatusResult,
+    JournalEntry,
+    JournalRequest,
+    JournalResult,
     PostRequest,
     PostResult,
 )
@@ -66,3 +69,8 @@ def register(service: LedgerService) -> None:
     @router.route(AuditRequest)
     async def audit(req: AuditRequest) -> AuditResult:
         return await store.audit(req.channel)
+
+    @router.route(JournalRequest)
+    async def journal(req: JournalRequest) -> JournalResult:
+        rows = await store.journal(req.channel, req.user, req.limit, req.trigger_id)
+        return JournalResult(entries=[JournalEntry.model_validate(r) for r in rows])

@@ -263,6 +263,18 @@ class LedgerStore:
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
+    async def journal(self, channel: str, name: str, limit: int, trigger_id: str | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT j.id, j.amount, j.kind, j.trigger_id, j.reason, j.related_user, j.created_ms "
+            "FROM journal j JOIN accounts a ON a.id = j.account_id WHERE a.channel=? AND a.user_key=?"
+        )
+        params: list[Any] = [channel.casefold(), user_key(name)]
+        if trigger_id:
+            sql += " AND j.trigger_id=?"
+            params.append(trigger_id)
+        rows = await self.db.fetchall(sql + " ORDER BY j.id DESC LIMIT ?", (*params, limit))
+        return [dict(r) for r in rows]
+
     async def account_count(self, channel: str) -> int:
         row = await self.db.fetchone("SELECT COUNT(*) FROM accounts WHERE channel=?", (channel.casefold(),))
         return int(row[0]) if row else 0

@@ -31,7 +31,8 @@ def kryten_config(config: EconomyConfig, service: ServiceName) -> dict[str, Any]
             "health_port": config.metrics.ports.model_dump()[service] or None,
             "metrics_port": config.metrics.ports.model_dump()[service] or None,
         },
-        "log_level": config.logging.level.upper(),
+        # kryten-py logs every publish at INFO; it sets its own logger level from this.
+        "log_level": "DEBUG" if config.logging.level.upper() == "DEBUG" else "WARNING",
         # The announcer paces the bot itself; kryten-py's own throttle would double the delay.
         "chat_min_delay": 0.0,
         "chat_jitter": 0.0,

@@ -139,3 +139,26 @@ class AuditResult(Result):
     mismatches: list[dict[str, Any]] = Field(default_factory=list)
     negative: list[str] = Field(default_factory=list)
     total_balance: int = 0
+
+
+class JournalRequest(Request):
+    """A user's most recent journal rows, newest first (``history``, tests, support)."""
+
+    command: Literal["ledger.journal"] = "ledger.journal"
+    user: UserName
+    limit: int = Field(default=20, ge=1, le=500)
+    trigger_id: str | None = Field(default=None, max_length=80)
+
+
+class JournalEntry(Result):
+    id: int
+    amount: int
+    kind: str
+    trigger_id: str | None = None
+    reason: str | None = None
+    related_user: str | None = None
+    created_ms: int
+
+
+class JournalResult(Result):
+    entries: list[JournalEntry] = Field(default_factory=list)
