@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
@@ -46,6 +47,35 @@ class FakeClock:
     async def sleep(self, seconds: float) -> None:
         self.advance(seconds)
         await asyncio.sleep(0)
+
+
+class ScaledClock:
+    """Wall time that starts at ``start`` and runs ``speed`` times faster (demos, system tests).
+
+    Selected with ``KRYTEN_ECONOMY_CLOCK=<ISO-8601 start>@<speed>[@<unix origin>]``; never used in
+    production. A shared origin keeps several processes on the same scaled time.
+    """
+
+    def __init__(self, start: datetime, speed: float, origin: float | None = None) -> None:
+        if start.tzinfo is None or speed <= 0:
+            raise ValueError("ScaledClock needs an aware start and a positive speed")
+        self._start = start
+        self._speed = speed
+        self._origin = time.time() if origin is None else origin
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=(time.time() - self._origin) * self._speed)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self._speed)
+
+    @classmethod
+    def from_spec(cls, spec: str) -> ScaledClock:
+        parts = spec.split("@")
+        when = datetime.fromisoformat(parts[0].replace("Z", "+00:00"))
+        speed = float(parts[1]) if len(parts) > 1 and parts[1] else 1.0
+        origin = float(parts[2]) if len(parts) > 2 and parts[2] else None
+        return cls(when, speed, origin)
 
 
 def to_ms(when: datetime) -> int:

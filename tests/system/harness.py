@@ -164,8 +164,11 @@ class FakeRobot:
 class SystemStack:
     """NATS + service processes + fake robot, for one test."""
 
-    def __init__(self, tmp: Path, services: list[ServiceName], **config_overrides: Any) -> None:
+    def __init__(self, tmp: Path, services: list[ServiceName], *, clock: str | None = None,
+                 **config_overrides: Any) -> None:
         self.tmp = tmp
+        # "<ISO start>@<speed>": every service runs on the same scaled clock (no real minutes slept)
+        self.clock_spec = f"{clock}@{time.time()}" if clock else None
         self.names = services
         self.overrides = config_overrides
         self.nats = NatsServer(store_dir=str(tmp / "nats"))
@@ -186,6 +189,8 @@ class SystemStack:
 
     def start_service(self, name: ServiceName) -> ServiceProcess:
         env = {"NATS_URL": self.nats.url}
+        if self.clock_spec:
+            env["KRYTEN_ECONOMY_CLOCK"] = self.clock_spec
         proc = ServiceProcess(name, self.config_path, env, log_path=self.tmp / f"{name}.log").start()
         self.procs[name] = proc
         return proc

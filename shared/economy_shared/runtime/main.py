@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..clock import SystemClock
+from ..clock import ScaledClock, SystemClock
 from ..config import ConfigError, EconomyConfig, load_config, resolve_config_path
 from ..subjects import ServiceName
 from .client import build_client
@@ -58,7 +59,10 @@ def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | No
     log = get_logger(f"economy.{service_name}")
     client = build_client(config, service_name)
     service = factory(config, client)
-    service.clock = SystemClock()
+    spec = os.environ.get("KRYTEN_ECONOMY_CLOCK")
+    service.clock = ScaledClock.from_spec(spec) if spec else SystemClock()
+    if spec:
+        log.warning("scaled_clock_in_use", spec=spec)
     try:
         asyncio.run(serve(service))
     except KeyboardInterrupt:
