@@ -61,8 +61,14 @@ class Stack:
         await self.event("pm", {"username": user, "msg": text, "meta": {}, "time": 0, "to": "ZCoinBot"})
 
     async def settle(self) -> None:
-        for h in self.hosts:
-            await h.service.idle()
+        """Let background work finish, then deliver whatever the announcer has queued."""
+        for _ in range(3):
+            for h in self.hosts:
+                await h.service.idle()
+            for h in self.hosts:
+                flush = getattr(h.service, "flush", None)
+                if flush is not None:
+                    await flush()
 
     async def request(self, subject: str, payload: dict[str, Any]) -> dict[str, Any]:
         return await self.robot.nats_request(subject, payload, timeout=5)

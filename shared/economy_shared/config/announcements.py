@@ -6,8 +6,8 @@ Every public line and every PM of every service goes through the announcer's out
 
 The owning service decides *whether* something happened that is worth announcing (for example
 ``gambling.spin.jackpot_announce_threshold``); the gates here are the operator's last word on what
-reaches public chat. Templates and gates given in the YAML are merged over the defaults, so an
-operator only lists what they change.
+reaches public chat. Templates given in the YAML are merged over the defaults, so an operator
+only lists the ones they change.
 """
 
 from __future__ import annotations
@@ -81,11 +81,6 @@ DEFAULT_TEMPLATES: Final[dict[str, str]] = {
 }
 
 
-def template_fields(name: str) -> tuple[str, ...]:
-    """Placeholders a template may use; templates the code does not know may use any name."""
-    return TEMPLATE_FIELDS.get(name, ()) + COMMON_FIELDS
-
-
 def _placeholders(template: str) -> set[str]:
     try:
         parsed = list(string.Formatter().parse(template))
@@ -95,6 +90,7 @@ def _placeholders(template: str) -> set[str]:
 
 
 class AnnouncementGate(Section):
+    template: str = Field(min_length=1, max_length=64)
     enabled: bool = True
     # Not announced when the context's ``amount`` is below this (0 = no minimum).
     min_amount: int = Field(default=0, ge=0)
@@ -118,8 +114,8 @@ class AnnouncementsSettings(Section):
     max_queue: int = Field(default=500, ge=10, le=100_000)
     # Template name -> text (str.format placeholders, see TEMPLATE_FIELDS). "" disables one.
     templates: dict[str, str] = Field(default_factory=dict)
-    # Template name -> gate; templates without an entry are announced.
-    gates: dict[str, AnnouncementGate] = Field(default_factory=dict)
+    # At most one gate per template; templates without a gate are announced.
+    gates: list[AnnouncementGate] = Field(default_factory=list)
 
     @field_validator("templates")
     @classmethod
@@ -136,10 +132,16 @@ class AnnouncementsSettings(Section):
 
     @model_validator(mode="after")
     def _gates(self) -> AnnouncementsSettings:
-        unknown = sorted(set(self.gates) - set(self.templates))
+        names = [g.template for g in self.gates]
+        if len(set(names)) != len(names):
+            raise ValueError("at most one gate per template")
+        unknown = sorted(set(names) - set(self.templates))
         if unknown:
             raise ValueError(f"gates for unknown templates: {', '.join(unknown)}")
         return self
 
     def gate(self, name: str) -> AnnouncementGate:
-        return self.gates.get(name) or AnnouncementGate()
+        for g in self.gates:
+            if g.template == name:
+                return g
+        return AnnouncementGate(template=name)

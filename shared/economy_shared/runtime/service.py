@@ -60,13 +60,16 @@ class EconomyService:
         return {}
 
     # ---- PM commands --------------------------------------------------------------------------
-    def enable_pm(self) -> PmRouter:
-        """Give this service a voice, the admin directory and a PM router wired to ``pm`` events."""
+    def enable_pm(self, voice: Any = None) -> PmRouter:
+        """Give this service a voice, the admin directory and a PM router wired to ``pm`` events.
+
+        ``voice`` defaults to the announcer's outbox over NATS; the announcer passes its local one.
+        """
         from ..pm.identity import UserDirectory
         from ..pm.router import PmRouter
         from ..voice import Voice
 
-        self.voice = Voice(self.client, lambda: self.config, self.name)
+        self.voice = voice or Voice(self.client, lambda: self.config, self.name)
         self.directory = UserDirectory(self.client, lambda: self.config)
         self.pm = PmRouter(
             self.name,
