@@ -1,7 +1,8 @@
 """Every PM command word and alias, each owned by exactly one service (ARCHITECTURE §5).
 
-``help`` lists the entries whose owner has built them (``live=True``); the rest are reserved
-so no two services can ever claim the same word.
+``help`` (in the ledger's process) lists the entries marked ``live=True`` here: the flag is static
+so every process agrees on it. The other entries are reserved, so no two services can ever claim
+the same word. A contract test checks that each service answers exactly its live words.
 """
 
 from __future__ import annotations
@@ -46,21 +47,21 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     CommandEntry("econ:health", "ledger", "ledger audit and health", admin=True),
     CommandEntry("reload", "ledger", "reload the config file everywhere", admin=True),
     # presence
-    CommandEntry("rewards", "presence", "ways to earn"),
-    CommandEntry("like", "presence", "like what's playing"),
+    CommandEntry("rewards", "presence", "ways to earn", live=True),
+    CommandEntry("like", "presence", "like what's playing", live=True),
     CommandEntry("events", "presence", "active bonus events"),
-    CommandEntry("rain", "presence", "make it rain on everyone here", usage="rain <amount>", admin=True),
+    CommandEntry("rain", "presence", "make it rain on everyone here", usage="rain <amount>", admin=True, live=True),
     CommandEntry("event", "presence", "start/stop a bonus event", usage="event start|stop ...", admin=True),
-    CommandEntry("econ:triggers", "presence", "earning trigger analytics", admin=True),
+    CommandEntry("econ:triggers", "presence", "earning trigger analytics", admin=True, live=True),
     # gambling
-    CommandEntry("spin", "gambling", "pull the slot machine", usage="spin [wager]"),
-    CommandEntry("flip", "gambling", "double or nothing", usage="flip <wager>"),
-    CommandEntry("challenge", "gambling", "duel someone", usage="challenge @user <wager>"),
-    CommandEntry("accept", "gambling", "accept a challenge"),
-    CommandEntry("decline", "gambling", "decline a challenge"),
-    CommandEntry("heist", "gambling", "plan or join a heist", usage="heist [wager] | heist join"),
-    CommandEntry("gambling", "gambling", "your gambling record", aliases=("stats",)),
-    CommandEntry("econ:gambling", "gambling", "house edge and totals", admin=True),
+    CommandEntry("spin", "gambling", "pull the slot machine", usage="spin [wager]", live=True),
+    CommandEntry("flip", "gambling", "double or nothing", usage="flip <wager>", live=True),
+    CommandEntry("challenge", "gambling", "duel someone", usage="challenge @user <wager>", live=True),
+    CommandEntry("accept", "gambling", "accept a challenge", live=True),
+    CommandEntry("decline", "gambling", "decline a challenge", live=True),
+    CommandEntry("heist", "gambling", "plan or join a heist", usage="heist [wager] | heist join", live=True),
+    CommandEntry("gambling", "gambling", "your gambling record", aliases=("stats",), live=True),
+    CommandEntry("econ:gambling", "gambling", "house edge and totals", admin=True, live=True),
     # media
     CommandEntry("search", "media", "search the catalog", usage="search <words>"),
     CommandEntry("queue", "media", "queue a title", usage="queue <id>"),
@@ -71,27 +72,25 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     # announcer
     CommandEntry("shop", "announcer", "the vanity shop"),
     CommandEntry("buy", "announcer", "buy from the shop", usage="buy <item> [value]"),
-    CommandEntry("quiet", "announcer", "stop or resume bot notifications", usage="quiet [on|off]"),
-    CommandEntry("announce", "announcer", "post a public announcement", usage="announce <text>", admin=True),
+    CommandEntry("quiet", "announcer", "stop or resume bot notifications", usage="quiet [on|off]", live=True),
+    CommandEntry("announce", "announcer", "post a public announcement", usage="announce <text>", admin=True, live=True),
     CommandEntry("approve_gif", "announcer", "approve a GIF", usage="approve_gif <user>", admin=True),
     CommandEntry("reject_gif", "announcer", "reject a GIF", usage="reject_gif <user>", admin=True),
 )
 
-# Services flip entries live as they build them; a set of words per service is the single switch.
-_LIVE: set[str] = {e.word for e in _ENTRIES if e.live}
-
-
 def entries() -> tuple[CommandEntry, ...]:
-    return tuple(CommandEntry(**{**e.__dict__, "live": e.word in _LIVE}) for e in _ENTRIES)
+    return _ENTRIES
 
 
 def mark_live(*words: str) -> None:
-    """Declare commands as built; called at import time by the owning service's command module."""
+    """A command module's declaration of what it builds; it must match the catalog's ``live`` flags."""
+    live = {e.word for e in _ENTRIES if e.live}
     known = {e.word for e in _ENTRIES}
     unknown = set(words) - known
     if unknown:
         raise ValueError(f"not in the catalog: {sorted(unknown)}")
-    _LIVE.update(words)
+    if set(words) - live:
+        raise ValueError(f"set live=True in the catalog for: {sorted(set(words) - live)}")
 
 
 def word_index() -> dict[str, CommandEntry]:
