@@ -14,6 +14,7 @@ from economy_shared.schemas.ledger import PostRequest, PostResult
 from economy_shared.subjects import PUBLIC_COMMAND
 
 from . import api, commands
+from .maintenance import BalanceMaintenance
 from .public_api import build_public_router
 from .store import MIGRATIONS, LedgerStore
 
@@ -60,7 +61,13 @@ class LedgerService(EconomyService):
             self.postings.labels(req.channel, p.kind.value).inc()
             self.z_moved.labels(req.channel, p.kind.value).inc(abs(p.amount))
 
+    async def start(self) -> None:
+        self.maintenance = BalanceMaintenance(self)  # daily interest/decay; runs a missed day now
+        await self.maintenance.start()
+
     async def stop(self) -> None:
+        if hasattr(self, "maintenance"):
+            await self.maintenance.stop()
         await self.database.close()
 
     async def health_details(self) -> dict[str, Any]:

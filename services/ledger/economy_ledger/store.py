@@ -61,6 +61,16 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX journal_by_account ON journal(account_id, id)",
     ],
+    [  # 2: daily balance maintenance, last run per channel (maintenance.py)
+        """CREATE TABLE maintenance_runs (
+            channel TEXT PRIMARY KEY,
+            last_day TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            ran_ms INTEGER NOT NULL,
+            postings INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0
+        )""",
+    ],
 ]
 
 _CHUNK = 500

@@ -74,6 +74,7 @@ class PresenceService(EconomyService):
             )
 
     async def stop(self) -> None:
+        await self.chat.stop()
         for channel in self.books:
             await self.flush_sessions(channel)
         await self.database.close()
@@ -142,6 +143,7 @@ class PresenceService(EconomyService):
             self.spawn(self.on_arrival(self.canonical(event.channel), arrival))
 
     async def on_arrival(self, channel: str, arrival: Arrival) -> None:
+        self.chat.on_arrival(channel, arrival)
         await on_genuine_arrival(self, channel, arrival)
         await self.timed.on_arrival(channel, arrival)
 
@@ -155,7 +157,8 @@ class PresenceService(EconomyService):
         if book.leave(name, now) is not None:
             channel = self.canonical(event.channel)
             key = name.strip().casefold()
-            self._dirty_joins[channel].pop(key, None)
+            # A join not yet flushed stays queued: joins are written before leaves, so the user's
+            # row exists (first seen) and the session row is then removed.
             self._dirty_leaves[channel][key] = (key, to_ms(now))
 
     async def _on_afk(self, event: Any) -> None:

@@ -1,0 +1,164 @@
+"""Rain: now and then every present, non-ignored, non-banned user gets the same random amount.
+
+The schedule is wall-clock: the next run time (interval ± jitter) is persisted per channel and
+checked by every presence tick, so it survives a restart and a missed rain runs once when the
+service is back (not once per missed interval). Each rain is ONE batched ledger request (chunked
+like the tick) with ``on_banned="skip"`` under ``rain:<chan>:<scheduled second>``; one public
+announcement; per-user PMs only with ``rain.pm_notification`` (DECISIONS 13).
+
+Not here yet: rank rain bonus (``rain_bonus_percent``, needs ranks from the ledger) and event
+multipliers (sprint 7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from economy_shared.clock import to_ms
+from economy_shared.config.presence import RainSettings
+from economy_shared.schemas.ledger import Posting, PostingKind
+
+from ..tick import CHUNK
+from .owed import render
+from .store import TimedStore
+
+if TYPE_CHECKING:
+    from ..service import PresenceService
+    from ..sessions import Session
+
+PM_BATCH = 50
+
+
+def next_rain(after: datetime, cfg: RainSettings, rng: random.Random) -> datetime:
+    """``interval_minutes`` ± ``jitter_percent`` after ``after``."""
+    j = cfg.jitter_percent / 100
+    return after + timedelta(minutes=cfg.interval_minutes * (1 + rng.uniform(-j, j)))
+
+
+def roll_amount(cfg: RainSettings, rng: random.Random) -> int:
+    return rng.randint(cfg.min_amount, cfg.max_amount)
+
+
+def split(total: int, users: Sequence[str], rng: random.Random) -> dict[str, int]:
+    """Share ``total`` as evenly as whole Z allow; the leftover Z go one each to random users.
+
+    Users whose share is 0 (``total`` smaller than the crowd) are left out. The sum is always ``total``.
+    """
+    if not users or total <= 0:
+        return {}
+    base, rest = divmod(total, len(users))
+    lucky = set(rng.sample(range(len(users)), rest))
+    shares = {u: base + (1 if i in lucky else 0) for i, u in enumerate(users)}
+    return {u: z for u, z in shares.items() if z > 0}
+
+
+@dataclass(frozen=True)
+class Poured:
+    paid: dict[str, int]  # display -> Z actually credited by this call
+    done: bool  # False: the ledger did not answer; the same key may be retried
+
+
+class Rain:
+    def __init__(self, service: PresenceService, store: TimedStore) -> None:
+        self.service = service
+        self.store = store
+        self.rng = random.Random()
+        self._next: dict[str, int] = {}  # channel -> next run (epoch ms)
+        self._busy: set[str] = set()
+        self._retry: dict[str, tuple[int, dict[str, int]]] = {}  # channel -> (due ms, shares) after a failure
+
+    @property
+    def cfg(self) -> RainSettings:
+        return self.service.config.rain
+
+    async def start(self) -> None:
+        for channel in self.service.config.channel_names():
+            stored = await self.store.rain_next(channel)
+            if stored is not None:
+                self._next[channel] = stored
+            elif self.cfg.enabled:
+                await self._schedule(channel, self.service.clock.now())
+
+    async def _schedule(self, channel: str, after: datetime) -> None:
+        due = to_ms(next_rain(after, self.cfg, self.rng))
+        self._next[channel] = due
+        await self.store.set_rain_next(channel, due)
+
+    def on_tick(self, channel: str, present: Mapping[str, Session], at: datetime) -> None:
+        """Called by every tick; starts a rain in the background when one is due."""
+        if not self.cfg.enabled or channel in self._busy:
+            return
+        due = self._next.get(channel)
+        if due is not None and to_ms(at) < due:
+            return
+        self._busy.add(channel)
+        names = sorted(s.display for s in present.values())
+        self.service.spawn(self._run(channel, due, names, at), name="rain")
+
+    async def _run(self, channel: str, due: int | None, names: list[str], at: datetime) -> None:
+        try:
+            if due is None:  # enabled since start-up: first rain one interval from now
+                await self._schedule(channel, at)
+                return
+            retry = self._retry.pop(channel, None)
+            if retry and retry[0] == due:
+                shares = retry[1]
+            else:
+                amount = roll_amount(self.cfg, self.rng)  # one roll per rain: everyone gets the same
+                shares = dict.fromkeys(names, amount)
+            if shares:
+                key = f"rain:{channel.casefold()}:{due // 1000}"
+                poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop")
+                if not poured.done:
+                    self._retry[channel] = (due, shares)  # same body next tick: never paid twice
+                    return
+                if poured.paid:
+                    await self.tell(channel, poured.paid, self.service.config.bot.username)
+            await self._schedule(channel, at)
+        finally:
+            self._busy.discard(channel)
+
+    async def pour(self, channel: str, key: str, shares: Mapping[str, int], trigger_id: str, reason: str) -> Poured:
+        """Pay ``shares`` (display -> Z) in batched requests; banned users are skipped by the ledger."""
+        users = sorted(shares)
+        postings = [
+            Posting(user=u, amount=shares[u], kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason)
+            for u in users
+        ]
+        paid: dict[str, int] = {}
+        done = True
+        for i in range(0, len(postings), CHUNK):
+            chunk = postings[i : i + CHUNK]
+            suffix = f":{i // CHUNK}" if len(postings) > CHUNK else ""
+            reply = await self.service.ledger.post(
+                channel, f"{key}{suffix}", chunk, on_banned="skip", want_balances=False
+            )
+            if reply.success and not reply.data.get("replayed"):
+                skipped = set(reply.data.get("skipped") or [])
+                paid.update({p.user: p.amount for p in chunk if p.user.casefold() not in skipped})
+            elif not reply.success and reply.error_code != "idempotency_conflict":
+                self.service.log.warning("rain_failed", channel=channel, key=key, code=reply.error_code)
+                done = False
+        if paid:
+            self.service.z_earned.labels(channel, "rain").inc(sum(paid.values()))
+        return Poured(paid, done)
+
+    async def tell(self, channel: str, paid: Mapping[str, int], giver: str) -> None:
+        """One public line; per-user PMs only when ``rain.pm_notification`` is on (quiet users never)."""
+        voice = self.service.voice
+        amounts = sorted(paid.values())
+        await voice.announce(
+            channel, "rain", user=giver, count=len(paid), amount=amounts[len(amounts) // 2], total=sum(amounts)
+        )
+        if not self.cfg.pm_notification:
+            return
+        items = sorted(paid.items())
+        cfg = self.service.config
+        for i in range(0, len(items), PM_BATCH):
+            batch = items[i : i + PM_BATCH]
+            await asyncio.gather(*(voice.notify(channel, u, render(self.cfg.message, cfg, u, z)) for u, z in batch))
