@@ -1,0 +1,162 @@
+"""Heist rows, crew seats and their state machine.
+
+Heist: ``opening`` (initiator's stake in flight) → ``open`` (join window) → ``resolving`` (outcome
+drawn and stored; the settlement request is in flight) → ``settled`` or ``refunded``; ``opening`` →
+``void`` when the initiator's stake is refused. A partial unique index allows one live heist per
+channel. Seat: ``escrowing`` → ``staked`` or ``void``. A heist resolves only when no seat is still
+``escrowing``, so every stake that reached escrow is settled or refunded with the heist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from economy_shared.db import Database
+
+from .store import link_play
+
+LIVE = ("opening", "open", "resolving")
+
+
+@dataclass(frozen=True)
+class Heist:
+    id: int
+    token: str
+    channel: str
+    initiator_key: str
+    initiator: str
+    wager: int
+    multiplier: float  # payout multiplier the crew signed up for (a reload does not change a running heist)
+    status: str
+    outcome: str | None
+    deadline_ms: int
+    updated_ms: int
+
+    @classmethod
+    def from_row(cls, r: Any) -> Heist:
+        return cls(r["id"], r["token"], r["channel"], r["initiator_key"], r["initiator"], r["wager"], r["multiplier"],
+                   r["status"], r["outcome"], r["deadline_ms"], r["updated_ms"])
+
+    def stake_key(self, member_key: str) -> str:
+        return f"heist:{self.token}:stake:{member_key}"
+
+    @property
+    def resolve_key(self) -> str:
+        return f"heist:{self.token}:resolve"
+
+
+@dataclass(frozen=True)
+class Seat:
+    heist_id: int
+    user_key: str
+    display: str
+    play_id: int
+    stake: int
+    status: str
+    refund: bool  # a banned member whose stake is handed back instead of paid
+
+    @classmethod
+    def from_row(cls, r: Any) -> Seat:
+        return cls(r["heist_id"], r["user_key"], r["display"], r["play_id"], r["stake"], r["status"], bool(r["refund"]))
+
+
+class HeistStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert(self, conn: aiosqlite.Connection, *, channel: str, initiator_key: str, initiator: str,
+                     wager: int, multiplier: float, now_ms: int, deadline_ms: int) -> int:
+        """Raises ``sqlite3.IntegrityError`` when the channel already has a live heist."""
+        cur = await conn.execute(
+            "INSERT INTO heists (token, channel, initiator_key, initiator, wager, multiplier, status, created_ms, "
+            "deadline_ms, updated_ms) VALUES (?,?,?,?,?,?,'opening',?,?,?)",
+            (uuid.uuid4().hex, channel, initiator_key, initiator, wager, multiplier, now_ms, deadline_ms, now_ms),
+        )
+        return int(cur.lastrowid or 0)
+
+    async def seat(self, conn: aiosqlite.Connection, heist_id: int, key: str, display: str, play_id: int,
+                   stake: int, now_ms: int) -> None:
+        """Raises ``sqlite3.IntegrityError`` when the user already has a seat."""
+        await conn.execute(
+            "INSERT INTO heist_members (heist_id, user_key, display, play_id, stake, status, joined_ms, updated_ms) "
+            "VALUES (?,?,?,?,?,'escrowing',?,?)",
+            (heist_id, key, display, play_id, stake, now_ms, now_ms),
+        )
+        await link_play(conn, play_id, heist_id)
+
+    async def get(self, heist_id: int) -> Heist | None:
+        row = await self.db.fetchone("SELECT * FROM heists WHERE id=?", (heist_id,))
+        return Heist.from_row(row) if row else None
+
+    async def live(self, channel: str) -> Heist | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM heists WHERE channel=? AND status IN ('opening', 'open', 'resolving')", (channel,)
+        )
+        return Heist.from_row(row) if row else None
+
+    async def state(self, conn: aiosqlite.Connection, heist_id: int) -> tuple[str, int] | None:
+        async with conn.execute("SELECT status, deadline_ms FROM heists WHERE id=?", (heist_id,)) as cur:
+            row = await cur.fetchone()
+        return (row[0], int(row[1])) if row else None
+
+    async def seats(self, heist_id: int, conn: aiosqlite.Connection | None = None) -> list[Seat]:
+        sql, args = "SELECT * FROM heist_members WHERE heist_id=? ORDER BY joined_ms, user_key", (heist_id,)
+        if conn is None:
+            return [Seat.from_row(r) for r in await self.db.fetchall(sql, args)]
+        async with conn.execute(sql, args) as cur:
+            return [Seat.from_row(r) for r in await cur.fetchall()]
+
+    async def move(self, conn: aiosqlite.Connection, heist_id: int, src: str, dst: str, now_ms: int,
+                   outcome: str | None = None) -> bool:
+        cur = await conn.execute(
+            "UPDATE heists SET status=?, outcome=COALESCE(?, outcome), updated_ms=? WHERE id=? AND status=?",
+            (dst, outcome, now_ms, heist_id, src),
+        )
+        return cur.rowcount == 1
+
+    async def move_seat(self, conn: aiosqlite.Connection, heist_id: int, key: str, src: str, dst: str,
+                        now_ms: int) -> bool:
+        cur = await conn.execute(
+            "UPDATE heist_members SET status=?, updated_ms=? WHERE heist_id=? AND user_key=? AND status=?",
+            (dst, now_ms, heist_id, key, src),
+        )
+        return cur.rowcount == 1
+
+    async def mark_refund(self, heist_id: int, keys: list[str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE heist_members SET refund=1 WHERE heist_id=? AND user_key=?", [(heist_id, k) for k in keys]
+            )
+
+    async def due(self, now_ms: int) -> list[Heist]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM heists WHERE status='open' AND deadline_ms <= ? ORDER BY id", (now_ms,)
+        )
+        return [Heist.from_row(r) for r in rows]
+
+    async def in_flight(self, before_ms: int) -> list[Heist]:
+        """Live heists with a money step not confirmed since ``before_ms``: opening, resolving, or a seat escrowing."""
+        rows = await self.db.fetchall(
+            """SELECT * FROM heists h WHERE (h.status IN ('opening', 'resolving') AND h.updated_ms <= ?)
+                  OR (h.status = 'open' AND EXISTS (SELECT 1 FROM heist_members m WHERE m.heist_id = h.id
+                      AND m.status = 'escrowing' AND m.updated_ms <= ?))
+               ORDER BY id""",
+            (before_ms, before_ms),
+        )
+        return [Heist.from_row(r) for r in rows]
+
+    async def escrowed(self, channel: str) -> tuple[int, int, int]:
+        """(live heists, Z staked in them, seats whose stake is in flight)."""
+        row = await self.db.fetchone(
+            """SELECT COUNT(DISTINCT h.id),
+                      COALESCE(SUM(CASE WHEN m.status = 'staked' THEN m.stake ELSE 0 END), 0),
+                      COALESCE(SUM(CASE WHEN m.status = 'escrowing' THEN 1 ELSE 0 END), 0)
+               FROM heists h LEFT JOIN heist_members m ON m.heist_id = h.id
+               WHERE h.channel = ? AND h.status IN ('opening', 'open', 'resolving')""",
+            (channel,),
+        )
+        return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
