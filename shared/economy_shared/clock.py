@@ -13,6 +13,10 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def real_seconds(self, seconds: float) -> float:
+        """How long ``seconds`` of this clock's time last in real time (for timeouts on real waits)."""
+        ...
+
 
 class SystemClock:
     """The real wall clock, always timezone-aware UTC."""
@@ -22,6 +26,9 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+    def real_seconds(self, seconds: float) -> float:
+        return seconds
 
 
 class FakeClock:
@@ -48,6 +55,9 @@ class FakeClock:
         self.advance(seconds)
         await asyncio.sleep(0)
 
+    def real_seconds(self, seconds: float) -> float:
+        return seconds
+
 
 class ScaledClock:
     """Wall time that starts at ``start`` and runs ``speed`` times faster (demos, system tests).
@@ -68,6 +78,9 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._speed)
+
+    def real_seconds(self, seconds: float) -> float:
+        return seconds / self._speed
 
     @classmethod
     def from_spec(cls, spec: str) -> ScaledClock:

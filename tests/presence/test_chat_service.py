@@ -277,3 +277,49 @@ async def test_disabled_triggers_pay_nothing(tmp_path: Path, bus, clock: FakeClo
         assert await balances(stack, "alice", "bob") == {"alice": 0, "bob": 0}
     finally:
         await stack.close()
+
+
+async def test_ignored_users_neither_tell_jokes_nor_fill_silences(tmp_path: Path, bus, clock: FakeClock) -> None:
+    cfg = chat_config(tmp_path, "chat.laugh_received", "chat.conversation_starter",
+                      chat_triggers={"conversation_starter": {"min_silence_minutes": 5}})
+    stack = Stack(bus, cfg, clock)
+    try:
+        await start(stack)
+        await join(stack, "alice", "bob", "OtherBot")
+        await say(stack, "alice", "a joke")  # breaks the very first silence: 10
+        clock.advance(150)
+        await say(stack, "OtherBot", "an ignored joke")  # does not count as chat
+        clock.advance(150)
+        await say(stack, "bob", "lol")  # five minutes after alice: breaks the silence, and laughs at alice
+        await say(stack, "ZCoinBot", "another bot line")
+        await say(stack, "alice", "haha")  # bob's "lol" is a laugh, so the joke is still alice's own
+        assert await balances(stack, "alice", "bob", "OtherBot") == {"alice": 12, "bob": 10, "OtherBot": 0}
+    finally:
+        await stack.close()
+
+
+async def test_empty_messages_earn_nothing(tmp_path: Path, bus, clock: FakeClock) -> None:
+    stack = Stack(bus, chat_config(tmp_path), clock)
+    try:
+        await start(stack)
+        await join(stack, "alice")
+        await say(stack, "alice", "   ")
+        await say(stack, "alice", "")
+        assert await balance(stack, "alice") == 0
+    finally:
+        await stack.close()
+
+
+async def test_a_full_credit_backlog_drops_new_rewards(tmp_path: Path, bus, clock: FakeClock) -> None:
+    stack = Stack(bus, chat_config(tmp_path, "chat.first_message_of_day"), clock)
+    try:
+        presence = await start(stack)
+        presence.chat.payer.max_pending = 1
+        client = stack.clients[1]
+        await client.chat("alice", "hi")
+        await client.chat("bob", "hi")  # alice's credit has not even started: bob's is dropped
+        await stack.settle()
+        assert await balances(stack, "alice", "bob") == {"alice": 5, "bob": 0}
+        assert presence.chat.payer.pending == 0
+    finally:
+        await stack.close()

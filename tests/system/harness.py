@@ -40,7 +40,7 @@ def system_config(data_dir: Path, nats_url: str, **overrides: Any) -> dict[str, 
         "bot": {"username": BOT},
         "ignored_users": ["OtherBot"],
         "presence": {"tick_interval_seconds": 1.0},
-        "announcements": {},
+        "announcements": {"pace_seconds": 0.2},  # production paces at 2 s; tests need not wait
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(cfg.get(key), dict):

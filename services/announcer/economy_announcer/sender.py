@@ -22,8 +22,14 @@ log = get_logger("economy.announcer.sender", service="announcer")
 
 class Sender:
     def __init__(
-        self, outbox: Outbox, client: Any, config: Callable[[], EconomyConfig], metrics: AnnouncerMetrics
+        self,
+        outbox: Outbox,
+        client: Any,
+        config: Callable[[], EconomyConfig],
+        metrics: AnnouncerMetrics,
+        real_seconds: Callable[[float], float] = lambda s: s,
     ) -> None:
+        self._real_seconds = real_seconds  # the outbox counts in clock time; waits are real
         self._outbox = outbox
         self._client = client
         self._config = config
@@ -64,7 +70,7 @@ class Sender:
                 await self._wake.wait()
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.01))
+                await asyncio.wait_for(self._wake.wait(), timeout=max(self._real_seconds(delay), 0.01))
             except TimeoutError:
                 pass
 

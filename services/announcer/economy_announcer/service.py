@@ -50,7 +50,8 @@ class AnnouncerService(EconomyService):
         self.announcer_metrics = AnnouncerMetrics(self.metrics.registry)
         # Lambdas, not values: a reloaded config applies at once.
         self.outbox = Outbox(lambda: policy_of(self.config), self.clock, self.store.is_quiet)
-        self.sender = Sender(self.outbox, self.client, lambda: self.config, self.announcer_metrics)
+        self.sender = Sender(self.outbox, self.client, lambda: self.config, self.announcer_metrics,
+                             self.clock.real_seconds)
         self.voice = LocalVoice(self.outbox, lambda: self.config, self.announcer_metrics, self.sender.wake)
         api.register(self)
         self.enable_pm(voice=self.voice)  # replies go to this service's own outbox

@@ -19,12 +19,19 @@ from typing import TYPE_CHECKING, Any
 from economy_shared.clock import day_str, from_ms, to_ms
 from economy_shared.runtime.logging import get_logger
 
-from .store import SCHEMA
+from . import commands
+from .activity import Activity
+from .aliases import AliasResolver
+from .content import ContentEvents
+from .engine import COMMENT, ChatEngine
+from .limits import Limits
+from .media import Play
+from .payer import Payer
+from .store import SCHEMA, ChatStore, FlushBatch
 
 if TYPE_CHECKING:
     from ..service import PresenceService
     from ..sessions import Arrival
-    from .store import FlushBatch
 
 # Migration 3 of the presence database belongs to this package.
 MIGRATION: list[str] = list(SCHEMA)
@@ -41,16 +48,6 @@ class ChatRewards:
 
     async def setup(self) -> None:
         """Load persisted state; register ``chatmsg``, ``changemedia``, ``emotelist`` and PM commands."""
-        from . import commands
-        from .activity import Activity
-        from .aliases import AliasResolver
-        from .content import ContentEvents
-        from .engine import COMMENT, ChatEngine
-        from .limits import Limits
-        from .media import Play
-        from .payer import Payer
-        from .store import ChatStore
-
         svc = self.service
         self.store = ChatStore(svc.database)
         self.limits = Limits()
@@ -81,8 +78,15 @@ class ChatRewards:
             await self.content.recover(channel, self._saved_plays.get(channel))
             await self.content.load_emotes(channel)
 
-    async def stop(self) -> None:
-        """Write everything still in memory (called by the service before it closes the database)."""
+    async def stop(self, drain_seconds: float = 3.0) -> None:
+        """Let queued credits finish for a moment, then write everything still in memory.
+
+        Called by the service before it closes the database. Credits still queued after the wait
+        are cancelled with the service's tasks and go unpaid (a shutdown during a burst).
+        """
+        deadline = asyncio.get_running_loop().time() + drain_seconds
+        while self.payer.pending and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
         await self.flush()
 
     def on_arrival(self, channel: str, arrival: Arrival) -> None:
@@ -122,9 +126,6 @@ class ChatRewards:
             self._restore(batch)
 
     def _collect(self) -> FlushBatch:
-        from .engine import COMMENT
-        from .store import FlushBatch
-
         e, now = self.engine, self.service.clock.now()
         batch = FlushBatch(limits=self.limits.take_dirty(), activity=self.activity.take(), carry_source=COMMENT)
         for ch in e.dirty_channels:

@@ -226,7 +226,7 @@ class ChatEngine:
         t = self.service.config.chat_triggers.kudos_received
         ch = m.st.name
         for typed in targets:
-            if t.self_excluded and typed == m.key:
+            if (t.self_excluded and typed == m.key) or self.service.config.is_ignored(typed):
                 continue
             known = await self.people.resolve(ch, typed, self.aliases)
             if known is None or self.service.config.is_ignored(known[1]):
@@ -259,9 +259,9 @@ class ChatEngine:
 
     async def _laugh(self, m: Msg, joke: tr.Joke) -> None:
         t = self.service.config.chat_triggers.laugh_received
-        if t.self_excluded and await self.aliases.same_person(m.key, joke.teller_key):
-            return
         if self.service.config.is_ignored(joke.teller):
+            return
+        if t.self_excluded and await self.aliases.same_person(m.key, joke.teller_key):
             return
         # Re-check after the lookup: the claim below must not race another laugh at the same joke.
         if tr.laugh_blocked(joke, m.key, m.now, t.window_seconds, t.max_laughers_per_joke, t.self_excluded):

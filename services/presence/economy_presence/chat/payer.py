@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from prometheus_client import Counter, Gauge
 
 from economy_shared.users import user_key
 
@@ -33,7 +36,12 @@ def fact_key(channel: str, trigger_id: str, *parts: str) -> str:
 
 
 class Payer:
-    """Spawns credits with bounded concurrency; records analytics for each one actually paid."""
+    """Spawns credits with bounded concurrency; records analytics for each one actually paid.
+
+    The ledger commits one request at a time (a few hundred a second), so a chat burst queues
+    credits here. The queue is bounded: past ``max_pending`` new rewards are dropped (counted in
+    ``economy_chat_rewards_dropped_total`` and logged) rather than growing memory without limit.
+    """
 
     def __init__(
         self,
@@ -41,11 +49,19 @@ class Payer:
         activity: Activity,
         changed: Callable[[], None],
         concurrency: int = 32,
+        max_pending: int = 20_000,
     ) -> None:
         self._service = service
         self._activity = activity
         self._changed = changed
         self._slots = asyncio.Semaphore(concurrency)
+        self.max_pending = max_pending
+        self.pending = 0
+        reg = service.metrics.registry
+        self._backlog = Gauge("economy_chat_credit_backlog", "Chat rewards waiting for the ledger", registry=reg)
+        self._dropped = Counter("economy_chat_rewards_dropped_total", "Chat rewards dropped: backlog full",
+                                ["channel"], registry=reg)
+        self._warned_at = 0.0
 
     def pay(
         self,
@@ -63,11 +79,39 @@ class Payer:
     ) -> None:
         if amount <= 0:
             return
+        if self.pending >= self.max_pending:
+            self._dropped.labels(channel).inc()
+            now = time.monotonic()
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                self._service.log.warning("chat_credit_backlog_full", channel=channel, pending=self.pending)
+            return
+        self.pending += 1
+        self._backlog.set(self.pending)
         self._service.spawn(
-            self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related, on_paid=on_paid,
-                         on_unpaid=on_unpaid),
+            self._queued(channel, trigger_id, user, amount, parts, reason, day, related, on_paid, on_unpaid),
             name=f"pay-{trigger_id}",
         )
+
+    async def _queued(
+        self,
+        channel: str,
+        trigger_id: str,
+        user: str,
+        amount: int,
+        parts: tuple[str, ...],
+        reason: str,
+        day: str,
+        related: str | None,
+        on_paid: Callable[[], None] | None,
+        on_unpaid: Callable[[], None] | None,
+    ) -> None:
+        try:
+            await self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related,
+                               on_paid=on_paid, on_unpaid=on_unpaid)
+        finally:
+            self.pending -= 1
+            self._backlog.set(self.pending)
 
     async def pay_now(
         self,

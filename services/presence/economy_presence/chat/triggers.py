@@ -8,6 +8,8 @@ Design choices where the plan was silent or wrong (sprint3.md §9):
 - Laughs pay the last *non-laugh* speaker, once per distinct laugher, up to a cap per joke.
 - A bot line pays at most one human line, and only one that addressed the bot by name within the
   reply window (announcements after ordinary chat pay nobody).
+- Double-dipping (§9.15): a kudos target is not also paid the mention for the same message; a
+  newcomer greeted by name is (the greeter and the newcomer are different people).
 """
 
 from __future__ import annotations
