@@ -178,3 +178,25 @@ async def test_invariant_holds_under_random_postings(tmp_path_factory: pytest.Te
         assert audit.ok, audit
     finally:
         await db.close()
+
+
+async def test_post_many_items_are_independent_and_idempotent(store: LedgerStore) -> None:
+    await store.post(req("fund", ("alice", 10, "earn")), 1)
+    results = await store.post_many(
+        [
+            req("a", ("bob", 5, "earn")),
+            req("b", ("alice", -50, "spend")),  # fails alone
+            req("a", ("bob", 5, "earn")),  # same key again inside the batch: a replay
+            req("c", ("alice", -10, "spend"), ("carol", 3, "earn")),
+        ],
+        2,
+    )
+    assert not isinstance(results[0], ServiceError) and results[0].balances == {"bob": 5}
+    assert isinstance(results[1], ServiceError) and results[1].code == "insufficient_funds"
+    assert not isinstance(results[2], ServiceError) and results[2].replayed
+    assert not isinstance(results[3], ServiceError) and results[3].balances == {"alice": 0, "carol": 3}
+    assert (await store.account(CH, "bob"))["balance"] == 5  # type: ignore[index]
+    audit = await store.audit(CH)
+    assert audit.ok and audit.journal_rows == 4
+    again = await store.post_many([req("b", ("alice", -5, "spend"))], 3)  # the failed key was not consumed
+    assert isinstance(again[0], ServiceError) and again[0].code == "insufficient_funds"

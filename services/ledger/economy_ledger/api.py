@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from economy_shared.clock import to_ms
+from economy_shared.envelope import ServiceError
 from economy_shared.schemas.ledger import (
     AccountView,
     AuditRequest,
@@ -17,6 +18,9 @@ from economy_shared.schemas.ledger import (
     JournalEntry,
     JournalRequest,
     JournalResult,
+    PostManyRequest,
+    PostManyResult,
+    PostOutcome,
     PostRequest,
     PostResult,
 )
@@ -53,6 +57,19 @@ def register(service: LedgerService) -> None:
         result = await store.post(req, to_ms(service.clock.now()))
         service.observe_post(req, result)
         return result
+
+    @router.route(PostManyRequest)
+    async def post_many(req: PostManyRequest) -> PostManyResult:
+        reqs = [PostRequest(channel=req.channel, **item.model_dump()) for item in req.items]
+        results = await store.post_many(reqs, to_ms(service.clock.now()))
+        outcomes = []
+        for one, result in zip(reqs, results, strict=True):
+            if isinstance(result, ServiceError):
+                outcomes.append(PostOutcome(success=False, error_code=result.code, error=result.message))
+            else:
+                service.observe_post(one, result)
+                outcomes.append(PostOutcome(success=True, result=result))
+        return PostManyResult(outcomes=outcomes)
 
     @router.route(BalanceRequest)
     async def balance(req: BalanceRequest) -> AccountView:

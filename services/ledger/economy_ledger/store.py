@@ -96,84 +96,101 @@ class LedgerStore:
         self.db = db
 
     async def post(self, req: PostRequest, now_ms: int) -> PostResult:
+        async with self.db.transaction() as conn:
+            return await self._apply(conn, req, now_ms)
+
+    async def post_many(self, reqs: list[PostRequest], now_ms: int) -> list[PostResult | ServiceError]:
+        """Apply independent requests in one transaction; each in a savepoint, so one failure undoes only itself."""
+        out: list[PostResult | ServiceError] = []
+        async with self.db.transaction() as conn:
+            for req in reqs:
+                await conn.execute("SAVEPOINT item")
+                try:
+                    out.append(await self._apply(conn, req, now_ms))
+                except ServiceError as err:
+                    await conn.execute("ROLLBACK TO item")
+                    out.append(err)
+                await conn.execute("RELEASE item")
+        return out
+
+    async def _apply(self, conn: Any, req: PostRequest, now_ms: int) -> PostResult:
         digest = body_hash(req)
         channel = req.channel.casefold()
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT body_hash, result FROM requests WHERE channel=? AND idem_key=?", (channel, req.idempotency_key)
-            ) as cur:
-                prior = await cur.fetchone()
-            if prior is not None:
-                if prior["body_hash"] != digest:
-                    raise ServiceError(
-                        ErrorCode.IDEMPOTENCY_CONFLICT,
-                        f"idempotency key {req.idempotency_key!r} was already used for a different request",
-                    )
-                stored = PostResult.model_validate_json(prior["result"])
-                return stored.model_copy(update={"replayed": True})
-
-            accounts = await self._load(conn, channel, [p.user for p in req.postings])
-            applied: list[tuple[_Acct, Any]] = []
-            skipped: list[str] = []
-            for p in req.postings:
-                key = user_key(p.user)
-                acct = accounts.get(key)
-                if acct is None:
-                    acct = accounts[key] = _Acct(None, key, p.user, 0, False, {})
-                if acct.banned and ban_applies(p):
-                    if req.on_banned == "reject":
-                        raise ServiceError(ErrorCode.BANNED, f"{acct.display} is banned from the economy")
-                    skipped.append(key)
-                    continue
-                acct.balance += p.amount
-                if acct.balance < 0:
-                    raise ServiceError(
-                        ErrorCode.INSUFFICIENT_FUNDS,
-                        f"{acct.display} does not have enough",
-                        data={"user": key, "short_by": -acct.balance},
-                    )
-                for col, delta in counter_deltas(p.kind, p.amount).items():
-                    acct.deltas[col] = acct.deltas.get(col, 0) + delta
-                applied.append((acct, p))
-
-            touched = {id(a): a for a, _ in applied}.values()
-            new = [a for a in touched if a.id is None]
-            if new:
-                await conn.executemany(
-                    "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(channel, a.key, a.display, now_ms, now_ms) for a in new],
+        async with conn.execute(
+            "SELECT body_hash, result FROM requests WHERE channel=? AND idem_key=?", (channel, req.idempotency_key)
+        ) as cur:
+            prior = await cur.fetchone()
+        if prior is not None:
+            if prior["body_hash"] != digest:
+                raise ServiceError(
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    f"idempotency key {req.idempotency_key!r} was already used for a different request",
                 )
-                ids = await self._ids(conn, channel, [a.key for a in new])
-                for a in new:
-                    a.id = ids[a.key]
+            stored = PostResult.model_validate_json(prior["result"])
+            return stored.model_copy(update={"replayed": True})
 
-            result = PostResult(
-                applied=len(applied),
-                skipped=sorted(set(skipped)),
-                balances={a.key: a.balance for a in touched} if req.want_balances else {},
-            )
-            cur = await conn.execute(
-                "INSERT INTO requests (channel, idem_key, body_hash, result, created_ms) VALUES (?, ?, ?, ?, ?)",
-                (channel, req.idempotency_key, digest, result.model_dump_json(), now_ms),
-            )
-            request_id = cur.lastrowid
+        accounts = await self._load(conn, channel, [p.user for p in req.postings])
+        applied: list[tuple[_Acct, Any]] = []
+        skipped: list[str] = []
+        for p in req.postings:
+            key = user_key(p.user)
+            acct = accounts.get(key)
+            if acct is None:
+                acct = accounts[key] = _Acct(None, key, p.user, 0, False, {})
+            if acct.banned and ban_applies(p):
+                if req.on_banned == "reject":
+                    raise ServiceError(ErrorCode.BANNED, f"{acct.display} is banned from the economy")
+                skipped.append(key)
+                continue
+            acct.balance += p.amount
+            if acct.balance < 0:
+                raise ServiceError(
+                    ErrorCode.INSUFFICIENT_FUNDS,
+                    f"{acct.display} does not have enough",
+                    data={"user": key, "short_by": -acct.balance},
+                )
+            for col, delta in counter_deltas(p.kind, p.amount).items():
+                acct.deltas[col] = acct.deltas.get(col, 0) + delta
+            applied.append((acct, p))
+
+        touched = {id(a): a for a, _ in applied}.values()
+        new = [a for a in touched if a.id is None]
+        if new:
             await conn.executemany(
-                "INSERT INTO journal (account_id, request_id, amount, kind, trigger_id, reason, related_user, "
-                "metadata, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        a.id, request_id, p.amount, p.kind.value, p.trigger_id or None, p.reason or None,
-                        p.related_user, json.dumps(p.metadata, sort_keys=True) if p.metadata else None, now_ms,
-                    )
-                    for a, p in applied
-                ],
+                "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(channel, a.key, a.display, now_ms, now_ms) for a in new],
             )
-            sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
-            await conn.executemany(
-                f"UPDATE accounts SET balance = ?, {sets}, updated_ms = ? WHERE id = ?",
-                [(a.balance, *(a.deltas.get(c, 0) for c in COUNTERS), now_ms, a.id) for a in touched],
-            )
+            ids = await self._ids(conn, channel, [a.key for a in new])
+            for a in new:
+                a.id = ids[a.key]
+
+        result = PostResult(
+            applied=len(applied),
+            skipped=sorted(set(skipped)),
+            balances={a.key: a.balance for a in touched} if req.want_balances else {},
+        )
+        cur = await conn.execute(
+            "INSERT INTO requests (channel, idem_key, body_hash, result, created_ms) VALUES (?, ?, ?, ?, ?)",
+            (channel, req.idempotency_key, digest, result.model_dump_json(), now_ms),
+        )
+        request_id = cur.lastrowid
+        await conn.executemany(
+            "INSERT INTO journal (account_id, request_id, amount, kind, trigger_id, reason, related_user, "
+            "metadata, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    a.id, request_id, p.amount, p.kind.value, p.trigger_id or None, p.reason or None,
+                    p.related_user, json.dumps(p.metadata, sort_keys=True) if p.metadata else None, now_ms,
+                )
+                for a, p in applied
+            ],
+        )
+        sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
+        await conn.executemany(
+            f"UPDATE accounts SET balance = ?, {sets}, updated_ms = ? WHERE id = ?",
+            [(a.balance, *(a.deltas.get(c, 0) for c in COUNTERS), now_ms, a.id) for a in touched],
+        )
         return result
 
     async def _load(self, conn: Any, channel: str, names: list[str]) -> dict[str, _Acct]:

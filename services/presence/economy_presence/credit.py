@@ -52,16 +52,10 @@ async def credit_outcome(
     """``credit`` with the reason it did or did not pay (same single posting path)."""
     if amount <= 0:
         return Credited.REFUSED
-    reply = await service.ledger.post(
-        channel,
-        key,
-        [
-            Posting(
-                user=user, amount=amount, kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason,
-                metadata=metadata,
-            )
-        ],
+    posting = Posting(
+        user=user, amount=amount, kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason, metadata=metadata
     )
+    reply = await service.credits.post(channel, key, [posting])  # batched with other credits
     if not reply.success:
         if reply.error_code == "idempotency_conflict":
             return Credited.DONE

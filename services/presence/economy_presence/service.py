@@ -16,6 +16,7 @@ from economy_shared.subjects import userlist_bucket
 
 from . import api
 from .arrivals import on_genuine_arrival
+from .batching import CreditBatcher
 from .chat import ChatRewards
 from .sessions import Arrival, Session, SessionBook
 from .store import MIGRATIONS, PresenceStore
@@ -32,6 +33,7 @@ class PresenceService(EconomyService):
         await self.database.open()
         self.store = PresenceStore(self.database)
         self.ledger = LedgerClient(self.client, timeout=max(5.0, self.config.nats.request_timeout_seconds))
+        self.credits = CreditBatcher(self.client, timeout=max(10.0, self.config.nats.request_timeout_seconds))
         debounce = timedelta(minutes=self.config.presence.join_debounce_minutes)
         self.books: dict[str, SessionBook] = {c: SessionBook(debounce) for c in self.config.channel_names()}
         self.carries: dict[str, dict[str, int]] = {}
@@ -75,6 +77,7 @@ class PresenceService(EconomyService):
 
     async def stop(self) -> None:
         await self.chat.stop()
+        await self.credits.close()
         for channel in self.books:
             await self.flush_sessions(channel)
         await self.database.close()

@@ -86,6 +86,37 @@ class PostResult(Result):
     balances: dict[str, int] = Field(default_factory=dict)  # user key -> balance after
 
 
+class PostItem(StrictModel):
+    """One independent request inside ``ledger.post_many``: its own key, its own all-or-nothing."""
+
+    idempotency_key: IdemKey
+    postings: list[Posting] = Field(min_length=1, max_length=1000)
+    on_banned: Literal["reject", "skip"] = "reject"
+    want_balances: bool = True
+
+
+class PostManyRequest(Request):
+    """Many independent posts in one ledger transaction (one commit, one fsync).
+
+    Each item succeeds or fails on its own exactly as ``ledger.post`` would; busy earners (chat
+    rewards, bonus waves) batch their credits this way instead of paying one commit each.
+    """
+
+    command: Literal["ledger.post_many"] = "ledger.post_many"
+    items: list[PostItem] = Field(min_length=1, max_length=1000)
+
+
+class PostOutcome(Result):
+    success: bool
+    error_code: str | None = None
+    error: str | None = None
+    result: PostResult | None = None
+
+
+class PostManyResult(Result):
+    outcomes: list[PostOutcome]
+
+
 class BalanceRequest(Request):
     command: Literal["ledger.balance"] = "ledger.balance"
     user: UserName

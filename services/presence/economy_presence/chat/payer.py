@@ -48,7 +48,7 @@ class Payer:
         service: PresenceService,
         activity: Activity,
         changed: Callable[[], None],
-        concurrency: int = 32,
+        concurrency: int = 512,  # credits are batched into ledger.post_many, so many may wait at once
         max_pending: int = 20_000,
     ) -> None:
         self._service = service

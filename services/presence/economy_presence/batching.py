@@ -1,0 +1,86 @@
+"""Coalesce single credits into ``ledger.post_many`` requests: one ledger commit for many rewards.
+
+Each credit keeps its own idempotency key and its own outcome; only the transport is shared.
+A batch goes out when it is full or ``window`` seconds after its first credit arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from economy_shared.envelope import ErrorCode, Reply
+from economy_shared.runtime.requests import call
+from economy_shared.schemas.ledger import Posting, PostItem, PostManyRequest, PostManyResult
+from economy_shared.subjects import service_subject
+
+
+@dataclass
+class _Batch:
+    items: list[PostItem] = field(default_factory=list)
+    waiters: list[asyncio.Future[Reply]] = field(default_factory=list)
+    timer: asyncio.TimerHandle | None = None
+
+
+class CreditBatcher:
+    def __init__(self, client: Any, timeout: float = 10.0, max_items: int = 500, window: float = 0.02) -> None:
+        self._client = client
+        self._timeout = timeout
+        self.max_items = max_items
+        self.window = window
+        self._open: dict[str, _Batch] = {}
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    async def post(self, channel: str, key: str, postings: Sequence[Posting]) -> Reply:
+        """Queue one idempotent post and wait for its own reply (the same shape ``ledger.post`` gives)."""
+        loop = asyncio.get_running_loop()
+        batch = self._open.setdefault(channel, _Batch())
+        future: asyncio.Future[Reply] = loop.create_future()
+        batch.items.append(PostItem(idempotency_key=key, postings=list(postings)))
+        batch.waiters.append(future)
+        if len(batch.items) >= self.max_items:
+            self._send(channel)
+        elif batch.timer is None:
+            batch.timer = loop.call_later(self.window, self._send, channel)
+        return await future
+
+    def _send(self, channel: str) -> None:
+        batch = self._open.pop(channel, None)
+        if batch is None:
+            return
+        if batch.timer is not None:
+            batch.timer.cancel()
+        task = asyncio.get_running_loop().create_task(self._deliver(channel, batch))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _deliver(self, channel: str, batch: _Batch) -> None:
+        request = PostManyRequest(channel=channel, items=batch.items)
+        reply = await call(self._client, service_subject("ledger"), request, self._timeout)
+        if not reply.success:
+            for w in batch.waiters:
+                if not w.done():
+                    w.set_result(reply.model_copy())
+            return
+        outcomes = PostManyResult.model_validate(reply.data).outcomes
+        for w, outcome in zip(batch.waiters, outcomes, strict=False):
+            if w.done():
+                continue
+            if outcome.success and outcome.result is not None:
+                w.set_result(Reply(service="ledger", command="ledger.post", success=True,
+                                   data=outcome.result.model_dump(mode="json")))
+            else:
+                w.set_result(Reply(service="ledger", command="ledger.post", success=False,
+                                   error=outcome.error, error_code=outcome.error_code or ErrorCode.INTERNAL))
+        for w in batch.waiters[len(outcomes):]:
+            if not w.done():
+                w.set_result(Reply(success=False, error="no outcome", error_code=ErrorCode.INTERNAL))
+
+    async def close(self) -> None:
+        """Send what is queued and wait for it (shutdown)."""
+        for channel in list(self._open):
+            self._send(channel)
+        if self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
