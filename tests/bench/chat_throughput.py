@@ -39,7 +39,8 @@ async def bench_chat_throughput(users: int, messages: int) -> dict[str, float]:
             names = [f"viewer{i:04d}" for i in range(users)]
             for n in names:
                 await robot.join(n)
-            while len((await robot.request("presence", {"command": "presence.present_users"}))["data"]["users"]) < users:
+            present = {"command": "presence.present_users"}
+            while len((await robot.request("presence", present))["data"]["users"]) < users:
                 await asyncio.sleep(0.2)
             await robot.event("changeMedia", {"id": "bench", "type": "yt", "title": "Bench", "seconds": 7200,
                                               "duration": "120:00", "meta": {}, "currentTime": 0, "paused": False})
