@@ -69,8 +69,12 @@ async def test_spin_flip_challenge_heist_and_audit(tmp_path: Path) -> None:
         await robot.pm("alice", "stats")
         await robot.wait_for_pm("alice", "🎲", timeout=10)
         assert await escrow_balance(robot) == 0
+        # two independent books agree: what the players gained or lost is what the house reports
         total = sum([await robot.balance(u) for u in USERS])
-        assert total <= 300  # the house never pays out more than it took in on average; here: no minting
+        summary = await robot.request("gambling", {"command": "gambling.summary"})
+        assert summary["success"], summary
+        assert summary["data"]["escrowed"] == 0
+        assert total == 300 - summary["data"]["house_net"], (total, summary["data"])
         audit = await robot.audit()
         assert audit["ok"], audit
     finally:
@@ -111,5 +115,22 @@ async def test_sigkill_with_open_challenge_and_heist_settles_every_stake_once(tm
         assert sorted(e["amount"] for e in positive_wagers) == [10, 20]
         audit = await robot.audit()
         assert audit["ok"], audit
+    finally:
+        await stack.stop()
+
+
+async def test_the_front_desk_says_the_casino_is_closed_when_gambling_stops(tmp_path: Path) -> None:
+    stack = await start(tmp_path)
+    robot = stack.robot
+    assert robot is not None
+    try:
+        stack.procs["gambling"].stop()  # a clean stop publishes its lifecycle shutdown
+        await robot.pm("alice", "spin 10")
+        await robot.wait_for_pm("alice", "casino is closed", timeout=10)
+        stack.start_service("gambling")
+        await stack.ready(["gambling"])
+        await robot.pm("alice", "spin 10")
+        await robot.wait_for_pm("alice", "🎰 ", timeout=10)
+        assert sum("casino is closed" in m for m in robot.pms_to("alice")) == 1
     finally:
         await stack.stop()

@@ -8,6 +8,7 @@ from prometheus_client import Counter, Gauge
 
 from economy_shared.db import Database
 from economy_shared.pm.catalog import mark_live
+from economy_shared.pm.liveness import LIFECYCLE, ServiceLiveness
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schemas.ledger import PostRequest, PostResult
@@ -45,6 +46,7 @@ class LedgerService(EconomyService):
         )
         api.register(self)
         self.enable_pm()
+        self.pm.liveness = ServiceLiveness()  # the front desk speaks for services that are down
         commands.register(self)
         self.public_router = build_public_router(self)
 
@@ -62,6 +64,8 @@ class LedgerService(EconomyService):
             self.z_moved.labels(req.channel, p.kind.value).inc(abs(p.amount))
 
     async def start(self) -> None:
+        if self.pm.liveness is not None:
+            await self.client.subscribe(LIFECYCLE, self.pm.liveness.on_lifecycle)
         self.maintenance = BalanceMaintenance(self)  # daily interest/decay; runs a missed day now
         await self.maintenance.start()
 

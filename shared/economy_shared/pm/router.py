@@ -12,8 +12,9 @@ from ..runtime.logging import get_logger
 from ..subjects import ServiceName
 from ..users import user_key
 from ..voice import Voice
-from .catalog import CommandEntry, owned_by
+from .catalog import CommandEntry, owned_by, word_index
 from .identity import UserDirectory
+from .liveness import ServiceLiveness
 from .ratelimit import RateLimiter, Verdict
 from .text import parse_command
 
@@ -60,6 +61,8 @@ class PmRouter:
         self._monotonic = monotonic
         self._owned = owned_by(service)
         self._handlers: dict[str, PmHandler] = {}
+        # Set on the front desk (the ledger): answers other services' live words while their owner is down.
+        self.liveness: ServiceLiveness | None = None
         self._limiter = RateLimiter(config().commands.rate_limit_per_minute)
 
     def command(self, word: str) -> Callable[[PmHandler], PmHandler]:
@@ -91,7 +94,10 @@ class PmRouter:
         if cfg.is_ignored(sender) or getattr(event, "shadow", False):
             return
         parsed = parse_command(getattr(event, "message", "") or "")
-        if parsed is None or parsed.word not in self._handlers:
+        if parsed is None:
+            return
+        if parsed.word not in self._handlers:
+            self._answer_for_down_owner(channel, sender, parsed.word)
             return
         entry = self._owned[parsed.word]
         key = user_key(sender)
@@ -102,6 +108,15 @@ class PmRouter:
             self._spawn(self._voice.reply(channel, sender, SLOW_DOWN))
             return
         self._spawn(self._run(channel, sender, key, parsed.word, parsed.args, parsed.rest, entry))
+
+    def _answer_for_down_owner(self, channel: str, sender: str, word: str) -> None:
+        if self.liveness is None:
+            return
+        entry = word_index().get(word)
+        if entry is None or not entry.live or entry.owner == self.service or not self.liveness.is_down(entry.owner):
+            return
+        if self._limiter.check(user_key(sender), self._monotonic()) is Verdict.ALLOW:
+            self._spawn(self._voice.reply(channel, sender, self.liveness.closed_text(entry.owner)))
 
     async def _run(
         self, channel: str, sender: str, key: str, word: str, args: list[str], rest: str, entry: CommandEntry
