@@ -171,7 +171,8 @@ class SystemStack:
         self.clock_spec = f"{clock}@{time.time()}" if clock else None
         self.names = services
         self.overrides = config_overrides
-        self.nats = NatsServer(store_dir=str(tmp / "nats"))
+        self.nats: NatsServer | DockerNats = DockerNats() if docker_requested() else NatsServer(
+            store_dir=str(tmp / "nats"))
         self.procs: dict[str, ServiceProcess] = {}
         self.robot: FakeRobot | None = None
         self.config_path = tmp / "economy.yaml"
@@ -222,4 +223,28 @@ class SystemStack:
 
 
 def docker_requested() -> bool:
+    """``ECONOMY_TEST_NATS=docker`` runs the system tests on testcontainers' NATS image instead."""
     return os.environ.get("ECONOMY_TEST_NATS", "") == "docker"
+
+
+class DockerNats:
+    """A NATS container with JetStream (testcontainers), for machines with a Docker engine.
+
+    Same surface as ``NatsServer`` except a restart on the same port (the fault test skips it).
+    """
+
+    def __init__(self) -> None:
+        from testcontainers.community.nats import NatsContainer
+
+        self.container = NatsContainer(jetstream=True)
+        self.url = ""
+
+    def start(self) -> DockerNats:
+        self.container.start()
+        self.url = self.container.nats_uri()
+        return self
+
+    def stop(self) -> None:
+        self.container.stop()
+
+    kill = stop
