@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from .envelope import Reply
 from .runtime.requests import call
-from .schemas.ledger import AccountView, BalanceRequest, Posting, PostRequest
+from .schemas.base import Request
+from .schemas.ledger import AccountView, BalanceRequest, Posting, PostItem, PostManyRequest, PostRequest
 from .subjects import service_subject
 
 SUBJECT = service_subject("ledger")
@@ -34,6 +35,13 @@ class LedgerClient:
             channel=channel, idempotency_key=key, postings=list(postings), on_banned=on_banned,
             want_balances=want_balances,
         )
+        return await self._send(req)
+
+    async def post_many(self, channel: str, items: Sequence[PostItem]) -> Reply:
+        """Independent idempotent posts in one ledger commit; ``data.outcomes`` is one per item, in order."""
+        return await self._send(PostManyRequest(channel=channel, items=list(items)))
+
+    async def _send(self, req: Request) -> Reply:
         reply = await call(self._client, SUBJECT, req, self._timeout)
         attempt = 0
         while reply.error_code == "unavailable" and attempt < self._retries:

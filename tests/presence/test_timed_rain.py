@@ -30,9 +30,10 @@ RAIN_ON = {"enabled": True}
 
 
 async def rain_requests(stack: Stack) -> int:
+    """How many rains the ledger has seen (each rain's keys are ``<rain key>:b<bucket>``)."""
     ledger = stack.hosts[0].service
-    row = await ledger.database.fetchone("SELECT COUNT(*) FROM requests WHERE idem_key LIKE 'rain:%'")
-    return int(row[0])
+    rows = await ledger.database.fetchall("SELECT idem_key FROM requests WHERE idem_key LIKE 'rain:%'")
+    return len({r["idem_key"].rsplit(":b", 1)[0] for r in rows})
 
 
 async def until_rain(stack: Stack, presence: PresenceService) -> None:
@@ -186,5 +187,31 @@ async def test_admin_rain_with_nobody_else_here(tmp_path: Path, bus: InMemoryBus
         await join(stack, "boss")
         await stack.pm("boss", "rain 10")
         assert announcer.pms("boss") == ["☔ Nobody else is here to rain on."]
+    finally:
+        await stack.close()
+
+
+async def test_a_retried_rain_with_a_different_crowd_pays_nobody_twice(
+    tmp_path: Path, bus: InMemoryBus, clock: FakeClock
+) -> None:
+    from economy_presence.timed.rain import bucket_of
+
+    stack = make_stack(tmp_path, bus, clock, rain=RAIN_ON)
+    try:
+        presence = await start(stack)
+        crowd = [f"viewer{i}" for i in range(40)]
+        first = await presence.timed.rain.pour(CHANNEL, "rain:testchan:42", dict.fromkeys(crowd[:30], 5),
+                                               "rain.ambient", "Rain drop")
+        assert first.done and len(first.paid) == 30
+        # the same rain retried after a restart, with ten people gone and ten new ones
+        again = await presence.timed.rain.pour(CHANNEL, "rain:testchan:42", dict.fromkeys(crowd[10:], 5),
+                                               "rain.ambient", "Rain drop")
+        assert again.done
+        for user in crowd[:30]:
+            assert await balance(stack, user) == 5, user  # never twice
+        first_buckets = {bucket_of(u) for u in crowd[:30]}
+        for user in crowd[30:]:  # newcomers in untouched buckets get the rain; the rest are not double-paid
+            assert await balance(stack, user) == (0 if bucket_of(user) in first_buckets else 5)
+        assert await audit_ok(stack)
     finally:
         await stack.close()

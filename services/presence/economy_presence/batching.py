@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from economy_shared.envelope import ErrorCode, Reply
-from economy_shared.runtime.requests import call
-from economy_shared.schemas.ledger import Posting, PostItem, PostManyRequest, PostManyResult
-from economy_shared.subjects import service_subject
+from economy_shared.ledger_client import LedgerClient
+from economy_shared.schemas.ledger import Posting, PostItem, PostManyResult
 
 
 @dataclass
@@ -25,9 +23,8 @@ class _Batch:
 
 
 class CreditBatcher:
-    def __init__(self, client: Any, timeout: float = 10.0, max_items: int = 500, window: float = 0.02) -> None:
-        self._client = client
-        self._timeout = timeout
+    def __init__(self, ledger: LedgerClient, max_items: int = 500, window: float = 0.02) -> None:
+        self._ledger = ledger
         self.max_items = max_items
         self.window = window
         self._open: dict[str, _Batch] = {}
@@ -57,8 +54,7 @@ class CreditBatcher:
         task.add_done_callback(self._inflight.discard)
 
     async def _deliver(self, channel: str, batch: _Batch) -> None:
-        request = PostManyRequest(channel=channel, items=batch.items)
-        reply = await call(self._client, service_subject("ledger"), request, self._timeout)
+        reply = await self._ledger.post_many(channel, batch.items)
         if not reply.success:
             for w in batch.waiters:
                 if not w.done():

@@ -33,7 +33,7 @@ class PresenceService(EconomyService):
         await self.database.open()
         self.store = PresenceStore(self.database)
         self.ledger = LedgerClient(self.client, timeout=max(5.0, self.config.nats.request_timeout_seconds))
-        self.credits = CreditBatcher(self.client, timeout=max(10.0, self.config.nats.request_timeout_seconds))
+        self.credits = CreditBatcher(self.ledger)
         debounce = timedelta(minutes=self.config.presence.join_debounce_minutes)
         self.books: dict[str, SessionBook] = {c: SessionBook(debounce) for c in self.config.channel_names()}
         self.carries: dict[str, dict[str, int]] = {}

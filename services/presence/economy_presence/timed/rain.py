@@ -2,9 +2,9 @@
 
 The schedule is wall-clock: the next run time (interval ± jitter) is persisted per channel and
 checked by every presence tick, so it survives a restart and a missed rain runs once when the
-service is back (not once per missed interval). Each rain is ONE batched ledger request (chunked
-like the tick) with ``on_banned="skip"`` under ``rain:<chan>:<scheduled second>``; one public
-announcement; per-user PMs only with ``rain.pm_notification`` (DECISIONS 13).
+service is back (not once per missed interval). Each rain is one ``ledger.post_many`` request (more
+only past ~2,000 users) with ``on_banned="skip"``, keyed ``rain:<chan>:<scheduled second>:b<bucket>``;
+one public announcement; per-user PMs only with ``rain.pm_notification`` (DECISIONS 13).
 
 Not here yet: rank rain bonus (``rain_bonus_percent``, needs ranks from the ledger) and event
 multipliers (sprint 7).
@@ -13,6 +13,7 @@ multipliers (sprint 7).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING
 
 from economy_shared.clock import to_ms
 from economy_shared.config.presence import RainSettings
-from economy_shared.schemas.ledger import Posting, PostingKind
+from economy_shared.schemas.ledger import Posting, PostingKind, PostItem, PostManyResult
+from economy_shared.users import user_key
 
 from ..tick import CHUNK
 from .owed import render
@@ -30,6 +32,27 @@ from .store import TimedStore
 if TYPE_CHECKING:
     from ..service import PresenceService
     from ..sessions import Session
+
+BUCKETS = 64  # fixed: a recipient's bucket must not depend on the size of the crowd
+
+
+def bucket_of(user: str) -> int:
+    digest = hashlib.blake2b(user_key(user).encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % BUCKETS
+
+
+def _requests(buckets: Mapping[int, list[Posting]]) -> list[list[tuple[int, list[Posting]]]]:
+    """Group buckets into requests of about ``CHUNK`` postings (NATS payload limit)."""
+    groups: list[list[tuple[int, list[Posting]]]] = [[]]
+    size = 0
+    for b in sorted(buckets):
+        if groups[-1] and size + len(buckets[b]) > CHUNK:
+            groups.append([])
+            size = 0
+        groups[-1].append((b, buckets[b]))
+        size += len(buckets[b])
+    return [g for g in groups if g]
+
 
 PM_BATCH = 50
 
@@ -124,26 +147,36 @@ class Rain:
             self._busy.discard(channel)
 
     async def pour(self, channel: str, key: str, shares: Mapping[str, int], trigger_id: str, reason: str) -> Poured:
-        """Pay ``shares`` (display -> Z) in batched requests; banned users are skipped by the ledger."""
-        users = sorted(shares)
-        postings = [
-            Posting(user=u, amount=shares[u], kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason)
-            for u in users
-        ]
+        """Pay ``shares`` (display -> Z); banned users are skipped by the ledger.
+
+        Recipients go to fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), and the
+        buckets travel together in ``ledger.post_many`` requests. A user's bucket never depends on who
+        else is present, so a retry after a restart with a different crowd cannot pay anyone twice.
+        """
+        buckets: dict[int, list[Posting]] = {}
+        for u in sorted(shares):
+            posting = Posting(user=u, amount=shares[u], kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason)
+            buckets.setdefault(bucket_of(u), []).append(posting)
         paid: dict[str, int] = {}
         done = True
-        for i in range(0, len(postings), CHUNK):
-            chunk = postings[i : i + CHUNK]
-            suffix = f":{i // CHUNK}" if len(postings) > CHUNK else ""
-            reply = await self.service.ledger.post(
-                channel, f"{key}{suffix}", chunk, on_banned="skip", want_balances=False
-            )
-            if reply.success and not reply.data.get("replayed"):
-                skipped = set(reply.data.get("skipped") or [])
-                paid.update({p.user: p.amount for p in chunk if p.user.casefold() not in skipped})
-            elif not reply.success and reply.error_code != "idempotency_conflict":
+        for group in _requests(buckets):
+            items = [
+                PostItem(idempotency_key=f"{key}:b{b:02d}", postings=ps, on_banned="skip", want_balances=False)
+                for b, ps in group
+            ]
+            reply = await self.service.ledger.post_many(channel, items)
+            if not reply.success:
                 self.service.log.warning("rain_failed", channel=channel, key=key, code=reply.error_code)
                 done = False
+                continue
+            for (_, ps), outcome in zip(group, PostManyResult.model_validate(reply.data).outcomes, strict=True):
+                result = outcome.result
+                if outcome.success and result is not None and not result.replayed:
+                    skipped = set(result.skipped)
+                    paid.update({p.user: p.amount for p in ps if p.user.casefold() not in skipped})
+                elif not outcome.success and outcome.error_code != "idempotency_conflict":
+                    self.service.log.warning("rain_failed", channel=channel, key=key, code=outcome.error_code)
+                    done = False
         if paid:
             self.service.z_earned.labels(channel, "rain").inc(sum(paid.values()))
         return Poured(paid, done)
