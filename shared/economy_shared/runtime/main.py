@@ -68,6 +68,6 @@ def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | No
     except KeyboardInterrupt:
         pass
     except Exception as err:
-        log.error("service_crashed", error=repr(err))
+        log.error("service_crashed", error=str(err) or repr(err))
         return 1
     return 0

@@ -143,7 +143,11 @@ class ServiceHost:
     async def start(self) -> None:
         svc = self.service
         await svc.setup()
-        await connect(svc.client, self.connect_timeout)
+        try:
+            await connect(svc.client, self.connect_timeout)
+        except Exception as err:  # TimeoutError, KrytenConnectionError
+            servers = ", ".join(svc.config.nats.servers)
+            raise RuntimeError(f"cannot reach NATS at {servers} within {self.connect_timeout:.0f}s ({err!r})") from err
         svc.metrics.nats_connected.labels(svc.name).set(1)
         await svc.client.subscribe_request_reply(svc.subject, svc.router.dispatch)
         for subject, router in svc.extra_subjects().items():
