@@ -17,6 +17,7 @@ from economy_shared.subjects import PUBLIC_COMMAND
 from . import api, commands
 from .maintenance import BalanceMaintenance
 from .public_api import build_public_router
+from .rollup import JournalRollup
 from .store import MIGRATIONS, LedgerStore
 
 mark_live("help", "balance")
@@ -68,10 +69,14 @@ class LedgerService(EconomyService):
             await self.client.subscribe(LIFECYCLE, self.pm.liveness.on_lifecycle)
         self.maintenance = BalanceMaintenance(self)  # daily interest/decay; runs a missed day now
         await self.maintenance.start()
+        self.rollup = JournalRollup(self)  # journal retention: folds old per-minute rows, hourly
+        await self.rollup.start()
 
     async def stop(self) -> None:
         if hasattr(self, "maintenance"):
             await self.maintenance.stop()
+        if hasattr(self, "rollup"):
+            await self.rollup.stop()
         await self.database.close()
 
     async def health_details(self) -> dict[str, Any]:

@@ -71,6 +71,17 @@ MIGRATIONS: list[list[str]] = [
             total INTEGER NOT NULL DEFAULT 0
         )""",
     ],
+    [  # 3: journal retention, days folded per channel (rollup.py)
+        """CREATE TABLE journal_rollups (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            rows_folded INTEGER NOT NULL,
+            rows_written INTEGER NOT NULL,
+            ran_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, day)
+        )""",
+        "CREATE INDEX journal_by_time ON journal(created_ms)",
+    ],
 ]
 
 _CHUNK = 500

@@ -71,6 +71,16 @@ class SnapshotSettings(Section):
     keep_days: int = Field(default=0, ge=0)
 
 
+class JournalSettings(Section):
+    """Ledger journal retention: old rows of high-volume triggers are folded into one row per account,
+    trigger and UTC day. Sums (and so every balance) are unchanged; only the per-minute detail goes."""
+
+    # Fold rows older than this many days (0 = never fold; keep every row forever).
+    rollup_after_days: int = Field(default=30, ge=0)
+    # Which trigger ids are folded (the presence tick writes one row per user per minute).
+    rollup_triggers: list[str] = Field(default_factory=lambda: ["presence.base"])
+
+
 class ReloadSettings(Section):
     """``reload``: the ledger validates the file, then asks every service to swap its config."""
 

@@ -27,6 +27,7 @@ from .operations import (
     AdminSettings,
     ApiSettings,
     DigestSettings,
+    JournalSettings,
     ReloadSettings,
     SnapshotSettings,
 )
@@ -92,6 +93,7 @@ class EconomyConfig(Section):
     bounties: BountySettings = Field(default_factory=BountySettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     snapshots: SnapshotSettings = Field(default_factory=SnapshotSettings)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
     reload: ReloadSettings = Field(default_factory=ReloadSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
 
