@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import ConfigError, load_config, resolve_config_path
-from .subjects import SERVICE_NAMES, ServiceName, service_subject
+from .subjects import ServiceName, service_subject
 
 START_ORDER: tuple[ServiceName, ...] = ("ledger", "announcer", "presence", "gambling", "media")
 
@@ -225,5 +225,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-__all__ = ["SERVICE_NAMES", "NatsServer", "ServiceProcess", "available_services", "main", "wait_ready"]
