@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -41,3 +42,59 @@ async def run_aligned(
             await job(boundary_index(target, interval), target)
         except Exception:
             log.exception("scheduled_job_failed", job=name)
+
+
+class PeriodicJob:
+    """Checks every ``poll_seconds`` (aligned to the wall clock) whether work is due: ``run_due()``.
+
+    The wait is a real sleep (injectable ``sleep``) while every decision reads the injected clock,
+    so a test's ``FakeClock`` is never advanced by the loop. A failing run is logged; the loop goes on.
+    """
+
+    name = "periodic_job"
+    # True: the first run happens inside ``start()`` (a missed day is caught up before "ready").
+    # False: it happens in the background, for jobs whose backlog may be long.
+    catch_up_in_start = True
+
+    def __init__(
+        self,
+        clock: Clock,
+        poll_seconds: float,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self._sleep = sleep or _real_sleep
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_due(self) -> object:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        if self.catch_up_in_start:
+            await self._run_once()
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _loop(self) -> None:
+        if not self.catch_up_in_start:
+            await self._run_once()
+        while True:
+            now = self.clock.now().timestamp()
+            await self._sleep(self.poll_seconds - now % self.poll_seconds)
+            await self._run_once()
+
+    async def _run_once(self) -> None:
+        try:
+            await self.run_due()
+        except Exception:
+            log.exception("periodic_job_failed", job=self.name)
+
+
+async def _real_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)

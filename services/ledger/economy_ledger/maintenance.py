@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from economy_shared.clock import to_ms
 from economy_shared.config.presence import BalanceMaintenanceSettings, DecaySettings, InterestSettings
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.schedule import PeriodicJob
 from economy_shared.schemas.ledger import Posting, PostingKind, PostRequest
 from economy_shared.users import user_key
 
@@ -101,12 +102,10 @@ class MaintenanceReport:
     total: int  # Z paid (interest) or removed (decay)
 
 
-class BalanceMaintenance:
-    """Checks once a minute (wall clock) whether a channel's daily run is due; runs due days at start.
+class BalanceMaintenance(PeriodicJob):
+    """Checks once a minute (wall clock) whether a channel's daily run is due; a missed day runs at start."""
 
-    The wait is a real sleep (``sleep``) in short steps while every decision reads the injected
-    clock, so a test's ``FakeClock`` is never advanced by this loop.
-    """
+    name = "balance-maintenance"
 
     def __init__(
         self,
@@ -114,32 +113,8 @@ class BalanceMaintenance:
         poll_seconds: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__(service.clock, poll_seconds, sleep)
         self.service = service
-        self.poll_seconds = poll_seconds
-        self._sleep = sleep
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        try:
-            await self.run_due()
-        except Exception:
-            self.service.log.exception("maintenance_catch_up_failed")
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="balance-maintenance")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            now = self.service.clock.now().timestamp()
-            await self._sleep(self.poll_seconds - now % self.poll_seconds)
-            try:
-                await self.run_due()
-            except Exception:
-                self.service.log.exception("maintenance_failed")
 
     async def run_due(self) -> list[MaintenanceReport]:
         settings = self.service.config.balance_maintenance

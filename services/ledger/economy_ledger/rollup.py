@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from economy_shared.clock import to_ms, utc_day
+from economy_shared.schedule import PeriodicJob
 
 if TYPE_CHECKING:
     from .service import LedgerService
@@ -39,34 +40,20 @@ def last_foldable_day(today: date, after_days: int) -> date:
     return today - timedelta(days=after_days + 1)
 
 
-class JournalRollup:
+class JournalRollup(PeriodicJob):
+    """Hourly; its first run is in the background (a long backlog must not delay start-up)."""
+
+    name = "journal-rollup"
+    catch_up_in_start = False
+
     def __init__(
         self,
         service: LedgerService,
         poll_seconds: float = 3600.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        super().__init__(service.clock, poll_seconds, sleep)
         self.service = service
-        self.poll_seconds = poll_seconds
-        self._sleep = sleep
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="journal-rollup")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.run_due()
-            except Exception:
-                self.service.log.exception("journal_rollup_failed")
-            await self._sleep(self.poll_seconds)
 
     async def run_due(self) -> list[Folded]:
         settings = self.service.config.journal

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge
@@ -38,9 +38,10 @@ def fact_key(channel: str, trigger_id: str, *parts: str) -> str:
 class Payer:
     """Spawns credits with bounded concurrency; records analytics for each one actually paid.
 
-    The ledger commits one request at a time (a few hundred a second), so a chat burst queues
-    credits here. The queue is bounded: past ``max_pending`` new rewards are dropped (counted in
-    ``economy_chat_rewards_dropped_total`` and logged) rather than growing memory without limit.
+    Credits are batched into ``ledger.post_many`` (about 1,300 a second through one ledger), so a
+    bigger chat burst queues credits here. The queue is bounded: past ``max_pending`` new rewards
+    are dropped (counted in ``economy_chat_rewards_dropped_total`` and logged) rather than growing
+    memory without limit.
     """
 
     def __init__(
@@ -88,27 +89,14 @@ class Payer:
             return
         self.pending += 1
         self._backlog.set(self.pending)
-        self._service.spawn(
-            self._queued(channel, trigger_id, user, amount, parts, reason, day, related, on_paid, on_unpaid),
-            name=f"pay-{trigger_id}",
-        )
+        work = self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related,
+                            on_paid=on_paid, on_unpaid=on_unpaid)
+        self._service.spawn(self._counted(work), name=f"pay-{trigger_id}")
 
-    async def _queued(
-        self,
-        channel: str,
-        trigger_id: str,
-        user: str,
-        amount: int,
-        parts: tuple[str, ...],
-        reason: str,
-        day: str,
-        related: str | None,
-        on_paid: Callable[[], None] | None,
-        on_unpaid: Callable[[], None] | None,
-    ) -> None:
+    async def _counted(self, work: Awaitable[bool]) -> None:
+        """Run one queued credit and keep the backlog count right whatever happens."""
         try:
-            await self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related,
-                               on_paid=on_paid, on_unpaid=on_unpaid)
+            await work
         finally:
             self.pending -= 1
             self._backlog.set(self.pending)
