@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## Run the whole stack on embedded defaults: bundled NATS (unless NATS_URL is set) + SQLite in ./data
 run: $(STAMP)
-	$(PY) -m economy_shared.stack --config $${KRYTEN_ECONOMY_CONFIG:-config/economy.example.yaml}
+	$(PY) -m economy_stack --config $${KRYTEN_ECONOMY_CONFIG:-config/economy.example.yaml}
 
 ## The whole suite: unit, contract, integration and system tests (real nats-server)
 test: $(STAMP)

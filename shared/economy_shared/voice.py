@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import EconomyConfig
+from .envelope import ErrorCode
 from .pm.text import split_message
 from .runtime.logging import get_logger
 from .runtime.requests import call
@@ -59,7 +60,7 @@ class Voice:
     async def _pm(self, channel: str, user: str, text: str, priority: PriorityName, unsolicited: bool) -> bool:
         req = SendPmRequest(channel=channel, user=user, text=text, priority=priority, unsolicited=unsolicited)
         reply = await call(self._client, self._subject, req, self._timeout)
-        if not reply.success and reply.error_code != "unavailable":
+        if not reply.success and reply.error_code != ErrorCode.UNAVAILABLE:
             log.warning("announcer_refused_pm", error_code=reply.error_code, error=reply.error)
             return True  # it answered; do not resend around it
         return reply.success

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from economy_announcer.outbox import Outbox, Policy, clean_public
 from economy_shared.clock import FakeClock
@@ -187,7 +190,8 @@ def test_public_lines_never_start_with_a_slash(fake_clock: FakeClock) -> None:
     box = make(fake_clock, pace_seconds=0)
     box.public(CH, "/clear everything")
     assert drain(box) == ["clear everything"]
-    assert clean_public("  // kick\x07 me") == "kick  me"
+    assert clean_public("  // kick\x07 me") == "kick me"
+    assert clean_public("fine\n/ban bob\n\u200b/kick carol") == "fine\nban bob\nkick carol"
     assert box.public(CH, "/ /").reason == "empty"
 
 
@@ -221,3 +225,17 @@ def test_depths_per_channel(fake_clock: FakeClock) -> None:
     box.pm("two", "c", "z")
     assert box.depths() == {"One": 2, "two": 1}
     assert box.depth() == 3
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=700), st.booleans())
+def test_no_public_line_the_bot_says_starts_with_a_slash(text: str, batch: bool) -> None:
+    """Whatever text reaches the public lane (announce, say, a rendered template), no line of what is
+    sent starts with '/' or carries control/format characters (DECISIONS 20)."""
+    box = make(FakeClock(), pace_seconds=0, public_cap_per_minute=10**6, batch_window_seconds=0.0)
+    box.public(CH, text, dedup=False, batch=batch)
+    box.public(CH, "/" + text, dedup=False, batch=batch)
+    for sent in drain(box):
+        for line in sent.split("\n"):
+            assert line and not line.startswith("/"), sent
+            assert not any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in line), sent

@@ -174,6 +174,18 @@ async def test_admin_announce_goes_to_chat_unescaped_and_undeduplicated(running:
     assert running.bus.pms_to(ADMIN) == ["📢 Announced."] * 2
 
 
+async def test_admin_announce_cannot_run_a_cytube_command(running: Running) -> None:
+    """DECISIONS 20: ``announce /kick bob`` must never reach chat as a command at the bot's rank."""
+    await running.pm(ADMIN, "announce /kick bob")
+    await running.pm(ADMIN, "announce &#47;ban carol")  # html-escaped slash, unescaped by the PM parser
+    await running.pm(ADMIN, "announce \u200b/clear")  # hidden by a zero-width space
+    await running.pm(ADMIN, "announce / / /")
+    await running.service.flush()
+    says = [c["args"]["message"] for c in running.bus.robot_commands("say")]
+    assert says == ["kick bob", "ban carol", "clear"]
+    assert running.bus.pms_to(ADMIN)[-1].startswith("Nothing left to announce")
+
+
 async def test_admin_announce_keeps_the_pace(running: Running, fake_clock: FakeClock) -> None:
     await running.pm(ADMIN, "announce one")
     await running.pm(ADMIN, "announce two")

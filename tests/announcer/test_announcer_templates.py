@@ -8,7 +8,7 @@ import pytest
 import yaml
 from announcer_kit import CHANNEL, announcer_config
 
-from economy_announcer.templates import clean_text, render
+from economy_announcer.templates import clean_value, render
 from economy_shared.config import ConfigError
 from economy_shared.config.announcements import DEFAULT_TEMPLATES, TEMPLATE_FIELDS, AnnouncementsSettings
 from economy_shared.config.loader import parse_config
@@ -87,7 +87,16 @@ def test_user_text_is_sanitised_before_it_goes_public(tmp_path: Path) -> None:
     assert out.text.startswith("📢 alice: kick bob now zz")
     assert "\x00" not in out.text and "\n" not in out.text
     assert len(out.text) < 240
-    assert clean_text("//  /me") == "me"
+    assert clean_value("//  /me") == "me"
+    assert clean_value(["/ban a", "b"]) == "ban a, b"
+    assert clean_value(1234) == 1234 and clean_value(None) == ""
+
+
+def test_invisible_and_bidi_characters_never_reach_chat(tmp_path: Path) -> None:
+    """A zero-width space before '/' or a right-to-left override must not smuggle anything through."""
+    cfg = announcer_config(tmp_path)
+    out = render(cfg, CHANNEL, "shoutout", {"user": "\u200b/alice", "message": "hi \u202eevil\u2066"})
+    assert out.text == "📢 alice: hi evil"
 
 
 def test_lists_render_as_names(tmp_path: Path) -> None:

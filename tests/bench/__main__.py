@@ -20,6 +20,12 @@ def main() -> int:
         pass
     else:
         asyncio.run(bench_chat_throughput(500, 2000 if args.quick else 5000))
+    try:
+        from tests.bench.media_queue import bench_media_queue
+    except ImportError:
+        pass
+    else:
+        asyncio.run(bench_media_queue(20 if args.quick else 100))
     return 0
 
 

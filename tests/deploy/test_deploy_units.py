@@ -136,8 +136,6 @@ def test_console_script_is_declared_in_pyproject(name: str) -> None:
     script = Path(shlex.split(parse_unit(unit(name))["Service"]["ExecStart"])[0]).name
     assert script == f"kryten-economy-{name}"
     scripts = project_scripts()
-    if name == "media" and script not in scripts:
-        pytest.xfail("kryten-economy-media entry point not added to pyproject.toml yet (media is being built)")
     assert script in scripts, f"{script} missing from [project.scripts]"
     module = scripts[script].split(":", 1)[0]
     assert module.split(".")[0] == f"economy_{name}"
@@ -228,7 +226,9 @@ def test_nats_permissions_keep_internal_subjects_internal() -> None:
         assert subscribe & internal == {service_subject(name)}, name
         assert (PUBLIC_COMMAND in subscribe) == (name == "ledger"), name
         assert {"kryten.events.cytube.>", "kryten.lifecycle.>", "_INBOX.>"} <= subscribe, name
-        assert "_INBOX.>" in publish, name
+        # answers with allow_responses, never a blanket right to publish replies (forgery)
+        assert "_INBOX.>" not in publish, name
+        assert re.search(r"^\s*allow_responses:\s*true\s*$", block, re.M), name
         assert service_subject(name) not in publish, f"{name} calls itself?"
         assert not {">", "kryten.>", "kryten.economy.>"} & (publish | subscribe), name
         assert f"kryten.lifecycle.economy-{name}.>" in publish, name
@@ -249,8 +249,37 @@ def test_nats_permissions_keep_internal_subjects_internal() -> None:
     assert "no_auth_user" not in text
 
 
+def test_nats_outside_clients_live_in_their_own_account() -> None:
+    """Replies stay in the requester's account: `public` imports the public API and nothing else."""
+    text = without_comments(NATS_CONF.read_text(encoding="utf-8"))
+    accounts = braced(text, "accounts")
+    main, public = braced(accounts, "KRYTEN"), braced(accounts, "PUBLIC")
+    assert re.search(r"^\s*jetstream:\s*enabled\s*$", main, re.M)
+    listed = re.search(r"exports:\s*\[(.*?)\]", main, re.S)
+    assert listed, "KRYTEN exports nothing"
+    exports = re.findall(r"\{\s*service:\s*\"([^\"]+)\"", listed.group(1))
+    assert exports == [PUBLIC_COMMAND]
+    listed = re.search(r"imports:\s*\[(.*?)\]", public, re.S)
+    assert listed, "PUBLIC imports nothing"
+    imports = re.findall(r"service:\s*\{([^}]*)\}", listed.group(1))
+    assert len(imports) == 1 and re.search(r"account:\s*KRYTEN\b", imports[0]), imports
+    assert f'subject: "{PUBLIC_COMMAND}"' in imports[0]
+    assert re.search(r"user:\s*public\b.*\$PUBLIC_PERMS", public)
+    assert not re.search(r"\b(exports|jetstream)\b", public), "PUBLIC shares nothing and has no JetStream"
+    assert not re.search(r"user:\s*public\b", main)
+    # in the main account nobody may publish into "_INBOX.>"; those who answer use allow_responses
+    for perms in re.findall(r"^([A-Z_]+_PERMS)\s*=", text, re.M):
+        block = braced(text, perms)
+        assert "_INBOX.>" not in allow_list(block, "publish"), perms
+        if perms != "PUBLIC_PERMS":
+            assert re.search(r"^\s*allow_responses:", block, re.M), perms
+    for perms in ("ROBOT_PERMS", "USERSTATS_PERMS"):
+        assert "_INBOX.>" in allow_list(braced(text, perms), "subscribe"), f"{perms}: JetStream replies"
+    assert {"$JS.API.>", "$KV.>"} <= allow_list(braced(text, "ROBOT_PERMS"), "publish")
+
+
 def test_nats_conf_is_accepted_by_nats_server(tmp_path: Path) -> None:
-    from economy_shared.stack import nats_server_binary
+    from economy_stack.processes import nats_server_binary
 
     try:
         binary = nats_server_binary()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from economy_gambling.service import GamblingService
 from economy_ledger.service import LedgerService
 from economy_shared.clock import FakeClock
 from economy_shared.config import EconomyConfig
+from economy_shared.ledger_outcome import LedgerOutcome
+from economy_shared.schemas.ledger import Posting
 from economy_shared.testing import InMemoryBus, MockKrytenClient
 from tests.helpers import CHANNEL, Stack, make_config
 
@@ -39,6 +41,40 @@ class ScriptedRng(random.Random):
 
     def random(self) -> float:
         return self.rolls.pop(0) if self.rolls else super().random()
+
+
+class LedgerTap:
+    """Wraps the gambling service's ``LedgerClient.post``: records every (key, body, outcome) it sends.
+
+    ``before`` runs once, before the first matching request reaches the ledger (e.g. the player spends the
+    money elsewhere, a race the gate cannot see); ``lose`` drops the first answer to each matching key after
+    the ledger applied it (a timeout after commit).
+    """
+
+    def __init__(self, gambling: GamblingService) -> None:
+        self.sent: list[tuple[str, list[dict[str, Any]], LedgerOutcome]] = []
+        self.before: tuple[str, Callable[[], Awaitable[None]]] | None = None
+        self.lose: str | None = None
+        self._lost: set[str] = set()
+        self._real = gambling.ledger.post
+        gambling.ledger.post = self.post  # type: ignore[method-assign]
+
+    async def post(self, channel: str, key: str, postings: list[Posting], **kwargs: Any) -> LedgerOutcome:
+        if self.before is not None and self.before[0] in key:
+            hook, self.before = self.before[1], None
+            await hook()
+        outcome = await self._real(channel, key, postings, **kwargs)
+        if self.lose is not None and self.lose in key and key not in self._lost:
+            self._lost.add(key)
+            outcome = LedgerOutcome.unavailable("timeout")
+        self.sent.append((key, [p.model_dump(mode="json") for p in postings], outcome))
+        return outcome
+
+    def keys(self, part: str) -> list[str]:
+        return [k for k, _, _ in self.sent if part in k]
+
+    def bodies(self, key: str) -> list[list[dict[str, Any]]]:
+        return [b for k, b, _ in self.sent if k == key]
 
 
 class FakeAnnouncer:
@@ -111,8 +147,11 @@ class Casino:
         assert r["success"], r
         return r["data"]
 
-    async def ban(self, user: str) -> None:
-        await self.ledger.store.set_banned(CHANNEL, user, True, "test", 0)
+    async def ban(self, user: str, banned: bool = True) -> None:
+        await self.ledger.store.set_banned(CHANNEL, user, banned, "test", 0)
+
+    def tap(self) -> LedgerTap:
+        return LedgerTap(self.gambling)
 
     async def request(self, command: str, **fields: Any) -> dict[str, Any]:
         return await self.stack.request(GAMBLING, {"command": command, "channel": CHANNEL, **fields})

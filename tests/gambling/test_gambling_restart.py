@@ -8,7 +8,7 @@ from typing import Any
 from test_gambling_kit import ESCROW, Casino, ScriptedRng, gambling_config, running, start_casino
 
 from economy_shared.clock import FakeClock
-from economy_shared.envelope import Reply
+from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.testing import InMemoryBus
 from tests.helpers import Stack
 
@@ -20,12 +20,12 @@ def lose_replies(c: Casino, suffix: str) -> None:
     real = c.gambling.ledger.post
     lost: set[str] = set()
 
-    async def lossy(channel: str, key: str, postings: Any, **kwargs: Any) -> Reply:
-        reply = await real(channel, key, postings, **kwargs)
-        if key.endswith(suffix) and key not in lost:
+    async def lossy(channel: str, key: str, postings: Any, **kwargs: Any) -> LedgerOutcome:
+        outcome = await real(channel, key, postings, **kwargs)
+        if suffix in key and key not in lost:
             lost.add(key)
-            return Reply(success=False, error="timeout", error_code="unavailable")
-        return reply
+            return LedgerOutcome.unavailable("timeout")
+        return outcome
 
     c.gambling.ledger.post = lossy  # type: ignore[method-assign]
 
@@ -33,8 +33,8 @@ def lose_replies(c: Casino, suffix: str) -> None:
 def ledger_down(c: Casino) -> Any:
     real = c.gambling.ledger.post
 
-    async def down(*_: Any, **__: Any) -> Reply:
-        return Reply(success=False, error="no responders", error_code="unavailable")
+    async def down(*_: Any, **__: Any) -> LedgerOutcome:
+        return LedgerOutcome.unavailable("no responders")
 
     c.gambling.ledger.post = down  # type: ignore[method-assign]
     return real

@@ -208,3 +208,23 @@ async def test_flip_daily_limit(tmp_path: Path, bus: InMemoryBus, clock: FakeClo
         await c.say("alice", "flip 10")
         await c.say("alice", "flip 10")
         assert "Daily limit reached (2 flips per day)" in await c.say("alice", "flip 10")
+
+
+async def test_amounts_that_are_not_ascii_digits_get_the_usage_line(tmp_path: Path, bus: InMemoryBus,
+                                                                    clock: FakeClock) -> None:
+    """``²`` passes ``str.isdigit`` but not ``int``; ``１０`` passes both: neither is an amount (parse_amount)."""
+    async with running(tmp_path, bus, clock, heist={"enabled": True}) as c:
+        await rich(c)
+        await rich(c, "bob")
+        for text, usage in (("spin ²", "Usage: spin [wager] — e.g. spin 10"),
+                            ("spin １０", "Usage: spin [wager] — e.g. spin 10"),
+                            ("flip ２０", "Usage: flip <wager> — e.g. flip 10"),
+                            ("challenge bob ⁵⁰", "Usage: challenge @user <wager>"),
+                            ("heist １００", "Usage: heist [wager] | heist join")):
+            reply = await c.say("alice", text)
+            assert reply == usage, text
+            assert "Something went wrong" not in reply
+        assert (await c.balance("alice"), await c.balance("bob")) == (1000, 1000)
+        assert await c.journal(["wager", "payout", "escrow"]) == []
+        assert (await c.request("gambling.stats", user="alice"))["data"]["spins"] == 0
+        assert c.announcer.to("bob") == []  # no challenge was made

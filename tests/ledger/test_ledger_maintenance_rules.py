@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from economy_ledger.maintenance import decay_amount, due_day, interest_amount, plan, run_key
+from economy_ledger.maintenance_rules import decay_amount, due_day, interest_amount, plan, run_key
 from economy_shared.config import EconomyConfig
 from tests.helpers import make_config
 

@@ -130,6 +130,33 @@ async def test_decay_takes_from_large_balances_only(tmp_path: Path, bus: InMemor
         await stack.close()
 
 
+async def test_decay_racing_with_spends_is_applied_once_and_never_refused(tmp_path: Path, bus: InMemoryBus) -> None:
+    """Balances are read in the decay's own transaction: a spend racing with it cannot make it
+    fail (a refusal would now be stored under the day's key and the day would never decay)."""
+    clock = FakeClock(MONDAY_NOON)
+    stack, ledger = await ledger_stack(tmp_path, bus, clock, balance_maintenance={"mode": "decay"})
+    try:
+        await grant(stack, rich=200_000)
+        clock.set(TUESDAY + timedelta(hours=3))
+
+        async def spend(i: int) -> dict[str, Any]:
+            return await stack.request(LEDGER, {
+                "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"buy:{i}",
+                "postings": [{"user": "rich", "amount": -1_000, "kind": "spend"}]})
+
+        results = await asyncio.gather(ledger.maintenance.run_due(), *(spend(i) for i in range(10)))
+        [report], spends = results[0], results[1:]
+        paid = sum(1 for r in spends if r["success"])
+        assert report.postings == 1 and report.total > 0
+        assert paid == 10
+        assert await balances(stack, "rich") == [200_000 - report.total - paid * 1_000]
+        assert len(await journal(ledger, "maintenance.decay")) == 1
+        assert await ledger.maintenance.run_due() == []
+        assert await audit_ok(stack)
+    finally:
+        await stack.close()
+
+
 async def test_mode_none_runs_nothing(tmp_path: Path, bus: InMemoryBus) -> None:
     clock = FakeClock(MONDAY_NOON)
     stack, ledger = await ledger_stack(tmp_path, bus, clock, balance_maintenance={"mode": "none"})

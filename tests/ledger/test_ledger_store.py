@@ -51,8 +51,19 @@ async def test_debit_never_goes_negative_and_changes_nothing(store: LedgerStore)
     row = await store.account(CH, "alice")
     assert row and row["balance"] == 50 and row["lifetime_spent"] == 0
     assert (await store.audit(CH)).journal_rows == 1
-    # the failed key was not consumed: a corrected retry with a new body under it works
-    await store.post(req("k2", ("alice", -10, "spend")), 3)
+    # the refusal is the key's stored answer: once alice can pay, a replay is still refused (and says so)
+    await store.post(req("k3", ("alice", 100, "earn")), 3)
+    with pytest.raises(ServiceError) as again:
+        await store.post(req("k2", ("alice", -10, "spend"), ("alice", -60, "spend")), 4)
+    assert again.value.code == "insufficient_funds" and again.value.data["replayed"] is True
+    assert again.value.data["user"] == "alice"
+    # a different body under the refused key is a conflict, not a second chance
+    with pytest.raises(ServiceError) as other:
+        await store.post(req("k2", ("alice", -10, "spend")), 5)
+    assert other.value.code == "idempotency_conflict"
+    row = await store.account(CH, "alice")
+    assert row and row["balance"] == 150 and row["lifetime_spent"] == 0
+    assert (await store.audit(CH)).ok
 
 
 async def test_debit_of_unknown_user_is_insufficient(store: LedgerStore) -> None:
@@ -198,5 +209,9 @@ async def test_post_many_items_are_independent_and_idempotent(store: LedgerStore
     assert (await store.account(CH, "bob"))["balance"] == 5  # type: ignore[index]
     audit = await store.audit(CH)
     assert audit.ok and audit.journal_rows == 4
-    again = await store.post_many([req("b", ("alice", -5, "spend"))], 3)  # the failed key was not consumed
+    # the refusal is stored inside the batch too: the same body replays it, another body conflicts
+    again = await store.post_many([req("b", ("alice", -50, "spend")), req("b", ("alice", -5, "spend"))], 3)
     assert isinstance(again[0], ServiceError) and again[0].code == "insufficient_funds"
+    assert again[0].data["replayed"] is True
+    assert isinstance(again[1], ServiceError) and again[1].code == "idempotency_conflict"
+    assert (await store.audit(CH)).journal_rows == 4

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 from kryten import KrytenClient
 
-from economy_shared.stack import NatsServer, ServiceProcess, free_port, wait_ready
 from economy_shared.subjects import ServiceName, service_subject, userlist_bucket
+from economy_stack.processes import NatsServer, ServiceProcess, free_port, wait_ready
 
 CHANNEL = "TestChan"
 DOMAIN = "cytu.be"

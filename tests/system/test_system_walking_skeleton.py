@@ -7,7 +7,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from economy_shared.stack import available_services
+from economy_stack.services import available_services
 from tests.system.harness import CHANNEL, SystemStack
 
 

@@ -7,8 +7,7 @@ failure; a malformed request or an unknown channel is ``bad_request``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.announcer import (
     AnnounceRequest,
     QueuedResult,
@@ -17,23 +16,21 @@ from economy_shared.schemas.announcer import (
     priority_of,
 )
 
-if TYPE_CHECKING:
-    from .service import AnnouncerService
+from .voice import LocalVoice
 
 
-def register(service: AnnouncerService) -> None:
-    router = service.router
+def register(router: RequestRouter, voice: LocalVoice) -> None:
 
     @router.route(SendPmRequest)
     async def send_pm(req: SendPmRequest) -> QueuedResult:
-        return service.voice.queue_pm(
+        return voice.queue_pm(
             req.channel, req.user, req.text, priority_of(req.priority), unsolicited=req.unsolicited
         )
 
     @router.route(AnnounceRequest)
     async def announce(req: AnnounceRequest) -> QueuedResult:
-        return service.voice.queue_announcement(req.channel, req.template, req.context)
+        return voice.queue_announcement(req.channel, req.template, req.context)
 
     @router.route(SayRequest)
     async def say(req: SayRequest) -> QueuedResult:
-        return service.voice.queue_say(req.channel, req.text, priority_of(req.priority), dedup=req.dedup)
+        return voice.queue_say(req.channel, req.text, priority_of(req.priority), dedup=req.dedup)

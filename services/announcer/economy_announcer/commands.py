@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from economy_shared.clock import to_ms
+from economy_shared.clock import Clock, to_ms
+from economy_shared.config import EconomyConfig
 from economy_shared.pm.catalog import mark_live
-from economy_shared.pm.router import PmContext
+from economy_shared.pm.router import PmContext, PmRouter
+from economy_shared.sanitize import public_text
 from economy_shared.schemas.announcer import Priority
 
-if TYPE_CHECKING:
-    from .service import AnnouncerService
+from .store import AnnouncerStore
+from .voice import LocalVoice
 
 mark_live("quiet", "announce")
 
@@ -30,13 +32,19 @@ _ON = {"on", "yes", "true", "1"}
 _OFF = {"off", "no", "false", "0"}
 
 
-def register(service: AnnouncerService) -> None:
-    pm = service.pm
+def announce_limit(config: EconomyConfig) -> int:
+    """An announcement is at most two chat lines long (DECISIONS 20: length-capped)."""
+    return 2 * config.commands.max_message_length
+
+
+def register(
+    pm: PmRouter, store: AnnouncerStore, voice: LocalVoice, config: Callable[[], EconomyConfig], clock: Clock
+) -> None:
 
     @pm.command("quiet")
     async def quiet_cmd(ctx: PmContext) -> str:
         arg = ctx.args[0].lower() if ctx.args else "toggle"
-        current = service.store.is_quiet(ctx.channel, ctx.user)
+        current = store.is_quiet(ctx.channel, ctx.user)
         if arg == "status":
             return QUIET_STATUS[current]
         if arg == "toggle":
@@ -46,15 +54,18 @@ def register(service: AnnouncerService) -> None:
         else:
             return ctx.usage()
         if wanted != current:
-            await service.store.set_quiet(ctx.channel, ctx.user, wanted, to_ms(service.clock.now()))
+            await store.set_quiet(ctx.channel, ctx.user, wanted, to_ms(clock.now()))
         return QUIET_ON if wanted else QUIET_OFF
 
     @pm.command("announce")
     async def announce_cmd(ctx: PmContext) -> str:
         if not ctx.rest:
             return ctx.usage()
+        text = public_text(ctx.rest, announce_limit(config()))  # never "/kick bob" at the bot's rank
+        if not text:
+            return NOT_ANNOUNCED["empty"]
         # Bypasses templates and dedup, never the pace or the public cap (ARCHITECTURE §4).
-        result = service.voice.queue_say(ctx.channel, ctx.rest, Priority.ANNOUNCE, dedup=False)
+        result = voice.queue_say(ctx.channel, text, Priority.ANNOUNCE, dedup=False)
         if result.queued:
             return ANNOUNCED
         return NOT_ANNOUNCED.get(result.reason, f"Not announced ({result.reason}).")

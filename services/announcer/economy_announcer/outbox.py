@@ -16,19 +16,19 @@ In a lane:
 from __future__ import annotations
 
 import itertools
-import re
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from economy_shared.channels import channel_key
 from economy_shared.clock import Clock
 from economy_shared.pm.text import split_message
+from economy_shared.sanitize import public_text
 from economy_shared.schemas.announcer import Priority
 from economy_shared.users import user_key
 
 PUBLIC = "#public"  # recipient key of public chat; CyTube names cannot contain '#'
 CAP_WINDOW = 60.0
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # keeps \n: split_message joins lines with it
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,10 @@ class _Lane:
 
 
 def clean_public(text: str) -> str:
-    """A public line never starts with '/' (a CyTube command run with the bot's rank, DECISIONS 20)."""
-    text = _CONTROL.sub(" ", text).strip()
-    while text.startswith("/"):
-        text = text[1:].lstrip()
-    return text
+    """Every line of a public chunk through the shared sanitiser (DECISIONS 20): no line starts with
+    '/' (a CyTube command run at the bot's rank), no control or invisible formatting characters."""
+    lines = (public_text(line, max(1, len(line))) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 def dedup_key(text: str) -> str:
@@ -204,7 +203,7 @@ class Outbox:
         return self._clock.now().timestamp()
 
     def _lane(self, channel: str) -> _Lane:
-        key = channel.casefold()
+        key = channel_key(channel)
         if key not in self._lanes:
             self._lanes[key] = _Lane(channel=channel)
         return self._lanes[key]
@@ -224,7 +223,7 @@ class Outbox:
         if not queue:
             return False
         last = queue[-1]
-        merged = f"{last.text}{policy.batch_separator}{chunk}"
+        merged = clean_public(f"{last.text}{policy.batch_separator}{chunk}")  # the separator is config text
         if not last.mergeable or last.due <= now or len(merged) > policy.max_length:
             return False
         last.text = merged

@@ -1,7 +1,9 @@
 """Drains the outbox to the robot at the pace, through kryten-py's ``send_pm``/``send_chat``.
 
 A send that fails is logged, counted (``dropped{reason="send_error"}``) and skipped; the loop never
-dies of it. Tests drive it with ``drain_once()`` (one paced step, FakeClock-friendly) or ``flush()``
+dies of it. Every public line is cleaned once more right before it is sent (``clean_public``), so no
+line the bot says in chat starts with '/' (DECISIONS 20), whatever path queued or merged it.
+Tests drive it with ``drain_once()`` (one paced step, FakeClock-friendly) or ``flush()``
 (everything now) instead of running ``run()``.
 """
 
@@ -15,7 +17,7 @@ from economy_shared.config import EconomyConfig
 from economy_shared.runtime.logging import get_logger
 
 from .metrics import AnnouncerMetrics
-from .outbox import Line, Outbox
+from .outbox import Line, Outbox, clean_public
 
 log = get_logger("economy.announcer.sender", service="announcer")
 
@@ -78,7 +80,11 @@ class Sender:
         domain = self._config().domain_of(line.channel)
         try:
             if line.user is None:
-                await self._client.send_chat(line.channel, line.text, domain=domain)
+                text = clean_public(line.text)  # the last gate: whatever queued or merged it, no '/' command
+                if not text:
+                    self._metrics.drop("empty")
+                    return
+                await self._client.send_chat(line.channel, text, domain=domain)
             else:
                 await self._client.send_pm(line.channel, line.user, line.text, domain=domain)
         except asyncio.CancelledError:

@@ -53,9 +53,9 @@ class AnnouncerService(EconomyService):
         self.sender = Sender(self.outbox, self.client, lambda: self.config, self.announcer_metrics,
                              self.clock.real_seconds)
         self.voice = LocalVoice(self.outbox, lambda: self.config, self.announcer_metrics, self.sender.wake)
-        api.register(self)
-        self.enable_pm(voice=self.voice)  # replies go to this service's own outbox
-        commands.register(self)
+        api.register(self.router, self.voice)
+        pm = self.enable_pm(voice=self.voice)  # replies go to this service's own outbox
+        commands.register(pm, self.store, self.voice, lambda: self.config, self.clock)
 
     async def start(self) -> None:
         if self.autosend:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from economy_shared.channels import channel_key
 from economy_shared.db import Database
 from economy_shared.users import user_key
 
@@ -30,10 +31,10 @@ class AnnouncerStore:
         self._quiet = {(row["channel"], row["user_key"]) for row in rows}
 
     def is_quiet(self, channel: str, user: str) -> bool:
-        return (channel.casefold(), user_key(user)) in self._quiet
+        return (channel_key(channel), user_key(user)) in self._quiet
 
     async def set_quiet(self, channel: str, user: str, quiet: bool, now_ms: int) -> None:
-        key = (channel.casefold(), user_key(user))
+        key = (channel_key(channel), user_key(user))
         if quiet:
             await self._db.execute(
                 """INSERT INTO quiet_users (channel, user_key, display_name, since_ms) VALUES (?, ?, ?, ?)

@@ -4,12 +4,12 @@ A template that cannot be rendered never crashes anything (the original crashed 
 ``KeyError 'user'``): the configured text is tried, then the built-in default, and if both lack a
 value the announcement is skipped with ``render_failed`` and a warning naming what was missing.
 Values callers pass may come from users (greetings, shoutouts, titles, bounty descriptions), so
-each is sanitised before it is repeated in public (DECISIONS 20).
+each goes through the shared ``public_text`` sanitiser before it is repeated in public (DECISIONS 20);
+the outbox then cleans every line of the rendered text again (an operator's template too).
 """
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,9 +18,9 @@ from typing import Any
 from economy_shared.config import EconomyConfig
 from economy_shared.config.announcements import DEFAULT_TEMPLATES
 from economy_shared.runtime.logging import get_logger
+from economy_shared.sanitize import public_text
 
 MAX_VALUE_LENGTH = 200
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 log = get_logger("economy.announcer.templates")
 
@@ -31,24 +31,15 @@ class Rendered:
     reason: str = ""  # why there is no text: disabled, no_template, below_threshold, render_failed
 
 
-def clean_text(value: str, limit: int = MAX_VALUE_LENGTH) -> str:
-    """No control characters, whitespace collapsed, no leading '/', at most ``limit`` characters."""
-    text = " ".join(_CONTROL.sub(" ", value).split())
-    while text.startswith("/"):
-        text = text[1:].lstrip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text
-
-
 def clean_value(value: Any) -> Any:
+    """A context value as it may appear in public: numbers kept (for formatting), text sanitised."""
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value).lower()
     if isinstance(value, int | float):
         return value
     if isinstance(value, list | tuple | set):
-        return clean_text(", ".join(str(v) for v in value))
-    return clean_text(str(value))
+        return public_text(", ".join(str(v) for v in value), MAX_VALUE_LENGTH)
+    return public_text(str(value), MAX_VALUE_LENGTH)
 
 
 class _SafeFormatter(string.Formatter):

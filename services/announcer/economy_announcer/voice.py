@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from economy_shared.channels import ChannelDirectory
 from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.schemas.announcer import Priority, PriorityName, QueuedResult, priority_of
@@ -35,10 +36,9 @@ class LocalVoice:
 
     def channel_name(self, channel: str) -> str:
         """The configured spelling of ``channel``; an unknown channel is a bad request."""
-        wanted = channel.strip().casefold()
-        for name in self._config().channel_names():
-            if name.casefold() == wanted:
-                return name
+        name = ChannelDirectory(self._config().channel_names()).known(channel)
+        if name is not None:
+            return name
         raise ServiceError(ErrorCode.BAD_REQUEST, f"unknown channel {channel!r}")
 
     # ---- admission with a reason ------------------------------------------------------------

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from economy_shared.channels import ChannelDirectory
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.gambling import (
     EscrowsRequest,
     EscrowsResult,
@@ -23,36 +23,32 @@ from economy_shared.schemas.gambling import (
     SummaryRequest,
 )
 
-from .report import escrows, gambler_stats, house_summary
-
-if TYPE_CHECKING:
-    from .service import GamblingService
+from .quick import QuickGames
+from .report import Reports
 
 
-def register(service: GamblingService) -> None:
-    router = service.router
-
+def register(router: RequestRouter, *, quick: QuickGames, reports: Reports, channels: ChannelDirectory) -> None:
     def known(channel: str) -> str:
-        if service.key_of(channel) not in service.channels:
+        if channel not in channels:
             raise ServiceError(ErrorCode.NOT_FOUND, f"channel {channel!r} is not configured")
         return channel
 
     @router.route(SpinRequest)
     async def spin(req: SpinRequest) -> PlayResult:
-        return await service.quick.spin(known(req.channel), req.user, req.wager)
+        return await quick.spin(known(req.channel), req.user, req.wager)
 
     @router.route(FlipRequest)
     async def flip(req: FlipRequest) -> PlayResult:
-        return await service.quick.flip(known(req.channel), req.user, req.wager)
+        return await quick.flip(known(req.channel), req.user, req.wager)
 
     @router.route(StatsRequest)
     async def stats(req: StatsRequest) -> GamblerStats:
-        return await gambler_stats(service, known(req.channel), req.user)
+        return await reports.gambler_stats(known(req.channel), req.user)
 
     @router.route(SummaryRequest)
     async def summary(req: SummaryRequest) -> GamblingSummary:
-        return await house_summary(service, known(req.channel))
+        return await reports.house_summary(known(req.channel))
 
     @router.route(EscrowsRequest)
     async def escrowed(req: EscrowsRequest) -> EscrowsResult:
-        return await escrows(service, known(req.channel))
+        return await reports.escrows(known(req.channel))

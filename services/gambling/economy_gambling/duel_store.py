@@ -4,7 +4,11 @@
 ``accepting`` (accepted; the settlement request is in flight) → ``settled``; or ``pending`` →
 ``refunding`` (declined, withdrawn, expired or called off) → ``refunded``; or ``opening`` → ``void``
 (the ledger refused the stake). Every move is a conditional ``UPDATE … WHERE status = <from>``, so
-of accept, decline and expiry exactly one wins (DECISIONS 16).
+of accept, decline and expiry exactly one wins (DECISIONS 16). Each method that moves a challenge and
+its plays together is one transaction here.
+
+A target who cannot cover the stake sends ``accepting`` back to ``pending`` and bumps ``settle_round``:
+the ledger stored that refusal under the round's key, so the next accept is a new attempt with a new key.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import aiosqlite
 
 from economy_shared.db import Database
 
-from .store import link_play
+from .store import link_play, mark_play
 
 IN_ESCROW = ("pending", "accepting", "refunding")  # the challenger's stake is held in escrow
 LIVE = ("opening", *IN_ESCROW)
@@ -42,18 +46,25 @@ class Duel:
     winner_key: str | None
     rake: int | None
     prize: int | None
+    settle_round: int = 0
 
     @classmethod
     def from_row(cls, r: Any) -> Duel:
         return cls(
             r["id"], r["token"], r["channel"], r["challenger_key"], r["challenger"], r["target_key"], r["target"],
             r["wager"], r["status"], r["reason"], r["expires_ms"], r["updated_ms"], r["challenger_play"],
-            r["target_play"], r["winner_key"], r["rake"], r["prize"],
+            r["target_play"], r["winner_key"], r["rake"], r["prize"], r["settle_round"],
         )
 
     def key(self, step: str) -> str:
-        """Ledger idempotency key of one money step of this challenge (escrow, settle, refund)."""
+        """Ledger idempotency key of a once-only money step of this challenge (escrow, refund)."""
         return f"challenge:{self.token}:{step}"
+
+    @property
+    def settle_key(self) -> str:
+        """The accept-and-settle key of the current accept attempt (round 0 keeps the original key)."""
+        base = self.key("settle")
+        return base if self.settle_round == 0 else f"{base}:{self.settle_round}"
 
     @property
     def winner(self) -> str:
@@ -119,6 +130,54 @@ class DuelStore:
     async def transition(self, duel_id: int, src: str, dst: str, now_ms: int, **fields: Any) -> bool:
         async with self.db.transaction() as conn:
             return await self.move(conn, duel_id, src, dst, now_ms, **fields)
+
+    async def void_opening(self, duel: Duel, now_ms: int) -> bool:
+        """The ledger refused the challenger's stake: the challenge never opens; the claim is given back."""
+        async with self.db.transaction() as conn:
+            moved = await self.move(conn, duel.id, "opening", "void", now_ms, reason="refused")
+            if moved:
+                await mark_play(conn, duel.challenger_play, "void", now_ms)
+        return moved
+
+    async def reopen(self, duel: Duel, now_ms: int) -> bool:
+        """The target could not cover the stake: back to ``pending``, the next accept in a new round."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE challenges SET status='pending', updated_ms=?, target_play=NULL, "
+                "settle_round=settle_round+1 WHERE id=? AND status='accepting' AND settle_round=?",
+                (now_ms, duel.id, duel.settle_round),
+            )
+            moved = cur.rowcount == 1
+            if moved and duel.target_play is not None:
+                await mark_play(conn, duel.target_play, "void", now_ms)
+        return moved
+
+    async def call_off(self, duel: Duel, now_ms: int) -> bool:
+        """Someone was banned before the settlement: the stake goes back (``refunding``)."""
+        async with self.db.transaction() as conn:
+            moved = await self.move(conn, duel.id, "accepting", "refunding", now_ms, reason="called_off")
+            if moved and duel.target_play is not None:
+                await mark_play(conn, duel.target_play, "void", now_ms)
+        return moved
+
+    async def settle(self, duel: Duel, now_ms: int) -> bool:
+        """The ledger applied the settlement: close the challenge and both plays with their payouts."""
+        async with self.db.transaction() as conn:
+            moved = await self.move(conn, duel.id, "accepting", "settled", now_ms)
+            if moved:
+                challenger_won = duel.winner_key == duel.challenger_key
+                await mark_play(conn, duel.challenger_play, "settled", now_ms, duel.prize if challenger_won else 0)
+                if duel.target_play is not None:
+                    await mark_play(conn, duel.target_play, "settled", now_ms, 0 if challenger_won else duel.prize)
+        return moved
+
+    async def finish_refund(self, duel: Duel, now_ms: int) -> bool:
+        """The ledger returned the escrowed stake: the challenger's play no longer counts."""
+        async with self.db.transaction() as conn:
+            moved = await self.move(conn, duel.id, "refunding", "refunded", now_ms)
+            if moved:
+                await mark_play(conn, duel.challenger_play, "void", now_ms)
+        return moved
 
     async def expired(self, now_ms: int) -> list[Duel]:
         rows = await self.db.fetchall(

@@ -8,18 +8,20 @@ which gives the cooldown and the allowance back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from economy_shared.clock import to_ms
+from economy_shared.channels import channel_key
+from economy_shared.clock import Clock, to_ms
+from economy_shared.config import EconomyConfig
 from economy_shared.config.gambling import GameSettings
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.ledger_client import LedgerClient
 from economy_shared.schemas.ledger import AccountView
 
-from .store import Claim, ClaimRefused, Extra, Play, T
-
-if TYPE_CHECKING:
-    from .service import GamblingService
+from . import texts
+from .store import Claim, ClaimRefused, Extra, Play, PlayStore, T
 
 GAME_LABEL = {"spin": "spin", "free_spin": "free spin", "flip": "flip", "challenge": "challenge", "heist": "heist"}
 
@@ -41,11 +43,15 @@ class Rules:
 
 
 class Gate:
-    def __init__(self, service: GamblingService) -> None:
-        self.service = service
+    def __init__(self, *, config: Callable[[], EconomyConfig], ledger: LedgerClient, plays: PlayStore,
+                 clock: Clock) -> None:
+        self._config = config
+        self._ledger = ledger
+        self._plays = plays
+        self._clock = clock
 
     def rules(self, game: str) -> Rules:
-        g = self.service.config.gambling
+        g = self._config().gambling
         if game == "free_spin":
             free = g.daily_free_spin
             return Rules(game, g.enabled and free.enabled, None, None, 0, 1)
@@ -55,7 +61,7 @@ class Gate:
 
     async def check(self, channel: str, user: str, game: str, wager: int | None) -> AccountView:
         """Everything but the claim. Raises ``ServiceError`` with the line to show the user."""
-        cfg = self.service.config
+        cfg = self._config()
         sym, rules = cfg.currency.symbol, self.rules(game)
         label = GAME_LABEL[game]
         if not rules.enabled:
@@ -73,23 +79,23 @@ class Gate:
             raise refuse(ErrorCode.NOT_FOUND,
                          f"You need an account first — stick around and earn some {cfg.currency.plural}!")
         if account.banned:
-            raise refuse(ErrorCode.BANNED, "⛔ Your economy access is restricted.")
+            raise refuse(ErrorCode.BANNED, texts.RESTRICTED)
         need_ms = cfg.gambling.min_account_age_minutes * 60_000
         if need_ms and account.first_seen_ms is not None:
-            age_ms = to_ms(self.service.clock.now()) - account.first_seen_ms
+            age_ms = to_ms(self._clock.now()) - account.first_seen_ms
             if age_ms < need_ms:
                 minutes = -(-(need_ms - age_ms) // 60_000)
                 raise refuse(ErrorCode.FORBIDDEN,
                              f"⏳ You need to be around {minutes} more minute{'s' if minutes != 1 else ''} "
                              "before you can gamble.")
         if wager is not None and account.balance < wager:
-            raise refuse(ErrorCode.INSUFFICIENT_FUNDS, insufficient_text(self.service, account.balance))
+            raise refuse(ErrorCode.INSUFFICIENT_FUNDS, texts.insufficient(cfg, account.balance))
         return account
 
     async def account(self, channel: str, user: str) -> AccountView:
-        view = await self.service.ledger.account(channel, user)
+        view = await self._ledger.account(channel, user)
         if view is None:
-            raise refuse(ErrorCode.UNAVAILABLE, CLOSED_FOR_A_MOMENT)
+            raise refuse(ErrorCode.UNAVAILABLE, texts.CLOSED_FOR_A_MOMENT)
         return view
 
     async def claim(self, channel: str, user: str, game: str, *, wager: int = 0, payout: int = 0,
@@ -97,10 +103,10 @@ class Gate:
                     extra: Extra[T] | None = None) -> tuple[Play, T | None]:
         """Claim the cooldown and daily slot, atomically with ``extra``'s writes."""
         rules = self.rules(game)
-        claim = Claim(channel=self.service.key_of(channel), user=user, game=game, wager=wager, payout=payout,
+        claim = Claim(channel=channel_key(channel), user=user, game=game, wager=wager, payout=payout,
                       detail=detail, ref=ref, cooldown_seconds=rules.cooldown_seconds, daily_limit=rules.daily_limit)
         try:
-            return await self.service.plays.claim(claim, self.service.clock.now(), extra)
+            return await self._plays.claim(claim, self._clock.now(), extra)
         except ClaimRefused as err:
             label = GAME_LABEL[game]
             if err.reason == "cooldown":
@@ -114,22 +120,3 @@ class Gate:
         await self.check(channel, user, game, wager)
         return await self.claim(channel, user, game, wager=wager, **kwargs)
 
-
-CLOSED_FOR_A_MOMENT = "🎰 The casino is closed for a moment — try again shortly."
-PENDING_TEXT = "⏳ The bank is slow right now. Your game will finish on its own and I'll PM you the result."
-
-
-def insufficient_text(service: GamblingService, balance: int | None) -> str:
-    cur = service.config.currency
-    if balance is None:
-        return f"💸 You don't have enough {cur.plural} for that."
-    return f"💸 You don't have enough {cur.plural} for that (balance: {balance:,} {cur.symbol})."
-
-
-def refused_text(service: GamblingService, answer_value: str) -> str:
-    """The line for a ledger refusal (DECISIONS 7: one clear line for a banned user)."""
-    if answer_value == "banned":
-        return "⛔ Your economy access is restricted."
-    if answer_value == "insufficient_funds":
-        return insufficient_text(service, None)
-    return "😵 That didn't go through. Nothing was taken — try again in a moment."

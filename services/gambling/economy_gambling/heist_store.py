@@ -4,12 +4,18 @@ Heist: ``opening`` (initiator's stake in flight) → ``open`` (join window) → 
 drawn and stored; the settlement request is in flight) → ``settled`` or ``refunded``; ``opening`` →
 ``void`` when the initiator's stake is refused. A partial unique index allows one live heist per
 channel. Seat: ``escrowing`` → ``staked`` or ``void``. A heist resolves only when no seat is still
-``escrowing``, so every stake that reached escrow is settled or refunded with the heist.
+``escrowing``, so every stake that reached escrow is settled or refunded with the heist. Each method
+that moves a heist, its seats or their plays together is one transaction here.
+
+The settlement's key is per ``settle_round``: when the ledger refuses it because a member was banned
+during the window, that refusal is stored under the round's key, so the next body (the banned member's
+stake handed back instead of paid) goes out in the next round, under a new key.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +23,7 @@ import aiosqlite
 
 from economy_shared.db import Database
 
-from .store import link_play
+from .store import link_play, mark_play
 
 LIVE = ("opening", "open", "resolving")
 
@@ -35,18 +41,22 @@ class Heist:
     outcome: str | None
     deadline_ms: int
     updated_ms: int
+    settle_round: int = 0
 
     @classmethod
     def from_row(cls, r: Any) -> Heist:
         return cls(r["id"], r["token"], r["channel"], r["initiator_key"], r["initiator"], r["wager"], r["multiplier"],
-                   r["status"], r["outcome"], r["deadline_ms"], r["updated_ms"])
+                   r["status"], r["outcome"], r["deadline_ms"], r["updated_ms"], r["settle_round"])
 
     def stake_key(self, member_key: str) -> str:
+        """One per seat: a member has one seat per heist, and a refused stake voids the seat for good."""
         return f"heist:{self.token}:stake:{member_key}"
 
     @property
     def resolve_key(self) -> str:
-        return f"heist:{self.token}:resolve"
+        """The settlement key of the current round (round 0 keeps the original key)."""
+        base = f"heist:{self.token}:resolve"
+        return base if self.settle_round == 0 else f"{base}:{self.settle_round}"
 
 
 @dataclass(frozen=True)
@@ -118,19 +128,65 @@ class HeistStore:
         )
         return cur.rowcount == 1
 
-    async def move_seat(self, conn: aiosqlite.Connection, heist_id: int, key: str, src: str, dst: str,
-                        now_ms: int) -> bool:
+    async def transition(self, heist_id: int, src: str, dst: str, now_ms: int) -> bool:
+        async with self.db.transaction() as conn:
+            return await self.move(conn, heist_id, src, dst, now_ms)
+
+    async def _move_seat(self, conn: aiosqlite.Connection, heist_id: int, key: str, src: str, dst: str,
+                         now_ms: int) -> bool:
         cur = await conn.execute(
             "UPDATE heist_members SET status=?, updated_ms=? WHERE heist_id=? AND user_key=? AND status=?",
             (dst, now_ms, heist_id, key, src),
         )
         return cur.rowcount == 1
 
-    async def mark_refund(self, heist_id: int, keys: list[str]) -> None:
+    async def seat_staked(self, seat: Seat, now_ms: int) -> bool:
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE heist_members SET refund=1 WHERE heist_id=? AND user_key=?", [(heist_id, k) for k in keys]
+            return await self._move_seat(conn, seat.heist_id, seat.user_key, "escrowing", "staked", now_ms)
+
+    async def seat_refused(self, seat: Seat, now_ms: int) -> bool:
+        """The ledger refused the stake: the seat is void and the claim is given back."""
+        async with self.db.transaction() as conn:
+            moved = await self._move_seat(conn, seat.heist_id, seat.user_key, "escrowing", "void", now_ms)
+            if moved:
+                await mark_play(conn, seat.play_id, "void", now_ms)
+        return moved
+
+    async def start_resolving(self, heist_id: int, now_ms: int,
+                              decide: Callable[[list[Seat]], str | None]) -> str | None:
+        """Store the outcome ``decide(seats)`` draws and move ``open`` → ``resolving``, exactly once.
+
+        ``decide`` returns None to wait (a stake is still in flight). Returns the stored outcome, or None.
+        """
+        async with self.db.transaction() as conn:
+            outcome = decide(await self.seats(heist_id, conn))
+            if outcome is None or not await self.move(conn, heist_id, "open", "resolving", now_ms, outcome):
+                return None
+        return outcome
+
+    async def next_round(self, heist: Heist, refund_keys: Sequence[str]) -> bool:
+        """After a refused settlement: hand ``refund_keys``' stakes back instead of paying them, in a new round."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE heists SET settle_round=settle_round+1 WHERE id=? AND status='resolving' AND settle_round=?",
+                (heist.id, heist.settle_round),
             )
+            if cur.rowcount != 1:
+                return False
+            await conn.executemany(
+                "UPDATE heist_members SET refund=1 WHERE heist_id=? AND user_key=?",
+                [(heist.id, k) for k in refund_keys],
+            )
+        return True
+
+    async def finish(self, heist_id: int, dst: str, plays: Sequence[tuple[int, str, int | None]],
+                     now_ms: int) -> bool:
+        """The ledger applied the settlement: ``resolving`` → ``dst``, each (play, status, payout) closed."""
+        async with self.db.transaction() as conn:
+            moved = await self.move(conn, heist_id, "resolving", dst, now_ms)
+            for play_id, status, payout in plays if moved else []:
+                await mark_play(conn, play_id, status, now_ms, payout)
+        return moved
 
     async def due(self, now_ms: int) -> list[Heist]:
         rows = await self.db.fetchall(

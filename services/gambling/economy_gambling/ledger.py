@@ -1,62 +1,42 @@
-"""Every posting the gambling service sends to the ledger, and how the ledger's answer is read.
+"""Every posting the gambling service sends to the ledger, and the errors its final answers become.
 
 Kinds (see the ledger's rules.py): the user side of a stake is ``wager`` (negative; a returned
 stake is a positive ``wager``, so a refund nets ``lifetime_gambled_in`` back to zero and never
 counts as an earning), winnings are ``payout``, and waiting stakes sit in the system account
 ``~escrow:gambling`` with kind ``escrow``. Every body is built only from persisted state, so a
-retry after a restart sends the same body under the same key and the ledger replays it.
+retry after a restart sends the same body under the same key and the ledger replays it. The
+ledger's answer is read once, as ``LedgerOutcome``, by the game that sent the request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from economy_shared.ledger_client import LedgerClient
+from economy_shared.config import EconomyConfig
+from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.schemas.ledger import Posting, PostingKind
-from economy_shared.users import user_key
+
+from . import texts
 
 ESCROW = "~escrow:gambling"
 
 
-class Answer(Enum):
-    OK = "ok"  # applied now or earlier (a replay)
-    INSUFFICIENT = "insufficient_funds"
-    BANNED = "banned"
-    UNAVAILABLE = "unavailable"  # outcome unknown: retry later with the same key and body
-    FAILED = "failed"  # refused for another reason; nothing was applied
+def refusal(config: EconomyConfig, outcome: LedgerOutcome) -> ServiceError:
+    """The error a player sees for a final "no" from the ledger (a refusal, or a key used for another body)."""
+    if outcome.banned:
+        code = ErrorCode.BANNED
+    elif outcome.insufficient:
+        code = ErrorCode.INSUFFICIENT_FUNDS
+    else:
+        code = ErrorCode.CONFLICT
+    return ServiceError(code, texts.ledger_refusal(config, outcome))
 
 
-@dataclass(frozen=True)
-class Posted:
-    answer: Answer
-    balances: dict[str, int] = field(default_factory=dict)
-    short_user: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.answer is Answer.OK
-
-    def balance_of(self, name: str) -> int | None:
-        return self.balances.get(user_key(name))
-
-
-async def send(ledger: LedgerClient, channel: str, key: str, postings: Sequence[Posting]) -> Posted:
-    if not postings:
-        return Posted(Answer.OK)
-    reply = await ledger.post(channel, key, postings)
-    if reply.success:
-        return Posted(Answer.OK, {k: int(v) for k, v in (reply.data.get("balances") or {}).items()})
-    code = reply.error_code or ""
-    if code == "insufficient_funds":
-        return Posted(Answer.INSUFFICIENT, short_user=(reply.data or {}).get("user"))
-    if code == "banned":
-        return Posted(Answer.BANNED)
-    if code in ("unavailable", "internal_error"):
-        return Posted(Answer.UNAVAILABLE)
-    return Posted(Answer.FAILED)
+def pending() -> ServiceError:
+    """The ledger did not answer: the step stays persisted and is re-sent with the same key and body."""
+    return ServiceError(ErrorCode.UNAVAILABLE, texts.PENDING)
 
 
 def _trigger(game: str, suffix: str = "") -> str:

@@ -7,23 +7,24 @@ stays open and ``finish_stale`` re-sends the same body later, so a result is nev
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from economy_shared.channels import ChannelDirectory
+from economy_shared.clock import Clock
+from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.ledger_client import LedgerClient
 from economy_shared.schemas.gambling import PlayResult
 from economy_shared.schemas.ledger import Posting
+from economy_shared.voice import Voice
 
 from . import texts
-from .gate import PENDING_TEXT, refused_text
-from .ledger import Answer, play_postings, send
-from .odds import SlotTable, draw_flip, draw_spin, outcome_of
-from .store import Play
-
-if TYPE_CHECKING:
-    from .service import GamblingService
-
-
-REFUSAL_CODES = {Answer.BANNED: ErrorCode.BANNED, Answer.INSUFFICIENT: ErrorCode.INSUFFICIENT_FUNDS}
+from .gate import Gate
+from .ledger import pending, play_postings, refusal
+from .metrics import GamblingMetrics
+from .odds import Rng, SlotTable, draw_flip, draw_spin, outcome_of
+from .spawn import Spawn
+from .store import Play, PlayStore
 
 
 def postings_for(play: Play) -> list[Posting]:
@@ -53,46 +54,54 @@ def result_of(play: Play, balance: int | None) -> PlayResult:
 
 
 class QuickGames:
-    def __init__(self, service: GamblingService) -> None:
-        self.service = service
+    def __init__(self, *, gate: Gate, plays: PlayStore, ledger: LedgerClient, voice: Voice,
+                 config: Callable[[], EconomyConfig], clock: Clock, rng: Rng, metrics: GamblingMetrics,
+                 channels: ChannelDirectory, spawn: Spawn) -> None:
+        self._gate = gate
+        self._plays = plays
+        self._ledger = ledger
+        self._voice = voice
+        self._config = config
+        self._clock = clock
+        self._rng = rng
+        self._metrics = metrics
+        self._channels = channels
+        self._spawn = spawn
 
     @property
     def table(self) -> SlotTable:
         """Rebuilt from the live config, so a reload applies to the next spin (sprint 4 §9.31)."""
-        return SlotTable.from_settings(self.service.config.gambling.spin)
+        return SlotTable.from_settings(self._config().gambling.spin)
 
     async def spin(self, channel: str, user: str, wager: int | None) -> PlayResult:
         if wager is None:
             return await self.free_spin(channel, user)
-        svc = self.service
-        await svc.gate.check(channel, user, "spin", wager)
-        draw = draw_spin(self.table, wager, svc.rng)
+        await self._gate.check(channel, user, "spin", wager)
+        draw = draw_spin(self.table, wager, self._rng)
         detail = {"reels": draw.display, "symbol": draw.symbol, "multiplier": draw.multiplier,
                   "jackpot": draw.jackpot}
-        play, _ = await svc.gate.claim(channel, user, "spin", wager=wager, payout=draw.payout, detail=detail)
+        play, _ = await self._gate.claim(channel, user, "spin", wager=wager, payout=draw.payout, detail=detail)
         result = await self.settle(play)
         self.announce(channel, result)
         return result
 
     async def free_spin(self, channel: str, user: str) -> PlayResult:
         """The daily free spin: the same gate (enabled, ban, age) and a once-per-UTC-day claim; no wager."""
-        svc = self.service
-        await svc.gate.check(channel, user, "free_spin", None)
-        equivalent = svc.config.gambling.daily_free_spin.equivalent_wager
-        draw = draw_spin(self.table, equivalent, svc.rng)
+        await self._gate.check(channel, user, "free_spin", None)
+        equivalent = self._config().gambling.daily_free_spin.equivalent_wager
+        draw = draw_spin(self.table, equivalent, self._rng)
         detail = {"reels": draw.display, "symbol": draw.symbol, "multiplier": draw.multiplier,
                   "jackpot": draw.jackpot, "equivalent_wager": equivalent}
-        play, _ = await svc.gate.claim(channel, user, "free_spin", wager=0, payout=draw.payout, detail=detail)
+        play, _ = await self._gate.claim(channel, user, "free_spin", wager=0, payout=draw.payout, detail=detail)
         result = await self.settle(play)
         self.announce(channel, result)
         return result
 
     async def flip(self, channel: str, user: str, wager: int) -> PlayResult:
-        svc = self.service
-        await svc.gate.check(channel, user, "flip", wager)
-        draw = draw_flip(svc.config.gambling.flip, wager, svc.rng)
-        play, _ = await svc.gate.claim(channel, user, "flip", wager=wager, payout=draw.payout,
-                                       detail={"won": draw.won})
+        await self._gate.check(channel, user, "flip", wager)
+        draw = draw_flip(self._config().gambling.flip, wager, self._rng)
+        play, _ = await self._gate.claim(channel, user, "flip", wager=wager, payout=draw.payout,
+                                         detail={"won": draw.won})
         return await self.settle(play)
 
     async def settle(self, play: Play) -> PlayResult:
@@ -101,29 +110,30 @@ class QuickGames:
     async def apply(self, play: Play) -> tuple[PlayResult, bool]:
         """Send the play's one ledger request; settle it, or void it and raise the line for the user.
 
-        The flag is True only for the caller that moved the play to settled (it alone notifies).
+        The flag is True only for the caller that moved the play to settled (it alone notifies). A free
+        spin that pays nothing has no postings and needs no request.
         """
-        svc = self.service
-        posted = await send(svc.ledger, play.channel, play.key, postings_for(play))
-        now = svc.clock.now()
-        if posted.answer is Answer.UNAVAILABLE:
-            raise ServiceError(ErrorCode.UNAVAILABLE, PENDING_TEXT)
-        if not posted.ok:
-            await svc.plays.mark(play.id, "void", now)
-            code = REFUSAL_CODES.get(posted.answer, ErrorCode.CONFLICT)
-            raise ServiceError(code, refused_text(svc, posted.answer.value))
-        balance = posted.balance_of(play.display)
+        balance: int | None = None
+        postings = postings_for(play)
+        if postings:
+            outcome = await self._ledger.post(play.channel, play.key, postings)
+            if not outcome.answered:
+                raise pending()
+            if not outcome.moved:
+                await self._plays.mark(play.id, "void", self._clock.now())
+                raise refusal(self._config(), outcome)
+            balance = outcome.balance_of(play.display)
         if balance is None:
-            view = await svc.ledger.account(play.channel, play.display)
+            view = await self._ledger.account(play.channel, play.display)
             balance = view.balance if view else None
-        moved = await svc.plays.mark(play.id, "settled", now)
+        moved = await self._plays.mark(play.id, "settled", self._clock.now())
         if moved:
-            svc.count_play(play)
+            self._metrics.count_play(play)
         return result_of(play, balance), moved
 
     def announce(self, channel: str, result: PlayResult) -> None:
         """Jackpots (multiplier ≥ jackpot_multiplier) and big net wins go to public chat, with the credited amount."""
-        spin = self.service.config.gambling.spin
+        spin = self._config().gambling.spin
         if not spin.announce_jackpots_public or result.payout <= 0:
             return
         net = result.payout - result.wager
@@ -133,26 +143,26 @@ class QuickGames:
             template = "big_win"
         else:
             return
-        self.service.spawn(self.service.voice.announce(
-            self.service.display_channel(channel), template, user=result.user, amount=result.payout,
+        self._spawn(self._voice.announce(
+            self._channels.display(channel), template, user=result.user, amount=result.payout,
             wager=result.wager, slots=result.symbols,
         ))
 
     async def finish_stale(self, before_ms: int) -> int:
         """Re-send plays whose ledger answer never came (ledger down, crash); PM the outcome once."""
-        svc, done = self.service, 0
-        for play in await svc.plays.stale_open(before_ms):
-            channel = svc.display_channel(play.channel)
+        done = 0
+        for play in await self._plays.stale_open(before_ms):
+            channel = self._channels.display(play.channel)
             try:
                 result, moved = await self.apply(play)
             except ServiceError as err:
                 if err.code != ErrorCode.UNAVAILABLE:
-                    await svc.voice.notify(channel, play.display, f"Your {play.game.replace('_', ' ')} didn't go "
-                                           f"through: {err.message}")
+                    await self._voice.notify(channel, play.display, f"Your {play.game.replace('_', ' ')} didn't go "
+                                             f"through: {err.message}")
                     done += 1
                 continue
             if moved:
-                await svc.voice.notify(channel, play.display, texts.play_text(svc.config, result))
+                await self._voice.notify(channel, play.display, texts.play_text(self._config(), result))
                 if play.game != "flip":
                     self.announce(play.channel, result)
                 done += 1

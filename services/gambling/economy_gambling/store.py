@@ -79,6 +79,12 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (heist_id, user_key)
         )""",
     ],
+    [  # 2: the ledger stores refusals, so a settlement attempt after a refused one needs its own key
+        # (Duel.settle_key, Heist.resolve_key); round 0 keeps the key of version 1, so a settlement that
+        # was in flight during the upgrade is replayed under the key it was first sent with.
+        "ALTER TABLE challenges ADD COLUMN settle_round INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE heists ADD COLUMN settle_round INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 
 T = TypeVar("T")

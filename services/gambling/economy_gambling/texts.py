@@ -5,11 +5,34 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from economy_shared.config import EconomyConfig
+from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.schemas.gambling import GamblerStats, GamblingSummary, PlayResult
 
 if TYPE_CHECKING:
     from .duel_store import Duel
     from .heist_store import Seat
+
+
+CLOSED_FOR_A_MOMENT = "🎰 The casino is closed for a moment — try again shortly."
+PENDING = "⏳ The bank is slow right now. Your game will finish on its own and I'll PM you the result."
+RESTRICTED = "⛔ Your economy access is restricted."
+NOT_THROUGH = "😵 That didn't go through. Nothing was taken — try again in a moment."
+
+
+def insufficient(config: EconomyConfig, balance: int | None) -> str:
+    cur = config.currency
+    if balance is None:
+        return f"💸 You don't have enough {cur.plural} for that."
+    return f"💸 You don't have enough {cur.plural} for that (balance: {balance:,} {cur.symbol})."
+
+
+def ledger_refusal(config: EconomyConfig, outcome: LedgerOutcome) -> str:
+    """The line for a ledger refusal (DECISIONS 7: one clear line for a banned user)."""
+    if outcome.banned:
+        return RESTRICTED
+    if outcome.insufficient:
+        return insufficient(config, None)
+    return NOT_THROUGH
 
 
 def _z(config: EconomyConfig, amount: int) -> str:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from economy_shared.config import EconomyConfig
 from economy_shared.pm.catalog import entries
-from economy_shared.pm.router import PmContext
-from economy_shared.runtime.requests import call
-from economy_shared.schemas.presence import UserStatus, UserStatusRequest
-from economy_shared.subjects import service_subject
+from economy_shared.pm.router import PmContext, PmRouter
+from economy_shared.schemas.ledger import AccountView
 
-if TYPE_CHECKING:
-    from .service import LedgerService
+from .accounts import account_view
+from .presence_lookup import PresenceLookup
+from .store import LedgerStore
 
 HELP_HEADER = "🎬 {bot} — your pocket studio. PM me any of these:"
 HELP_FOOTER = "Stick around. Earn {currency}. Discover the rest. 🍿"
 
 
-def help_text(service: LedgerService, is_admin: bool) -> str:
-    cfg = service.config
+def help_text(cfg: EconomyConfig, is_admin: bool) -> str:
     live = [e for e in entries() if e.live]
     lines = [HELP_HEADER.format(bot=cfg.bot.username)]
     for e in live:
@@ -35,36 +34,26 @@ def help_text(service: LedgerService, is_admin: bool) -> str:
     return "\n".join(lines)
 
 
-async def streak_days(service: LedgerService, channel: str, user: str) -> int | None:
-    """Ask presence for the streak; None when presence cannot tell (down or slow)."""
-    reply = await call(
-        service.client, service_subject("presence"), UserStatusRequest(channel=channel, user=user), timeout=1.0
-    )
-    if not reply.success:
-        return None
-    return UserStatus.model_validate(reply.data).streak_days
+def balance_text(cfg: EconomyConfig, view: AccountView, streak: int | None) -> str:
+    lines = [
+        f"💰 Balance: {view.balance:,} {cfg.currency.symbol} ({cfg.currency.plural})",
+        f"⭐ Rank: {view.rank_name}",
+    ]
+    if streak:
+        lines.append(f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}")
+    if view.banned:
+        lines.append("⛔ Your account is frozen by the channel admins.")
+    return "\n".join(lines)
 
 
-def register(service: LedgerService) -> None:
-    pm = service.pm
-
+def register(
+    pm: PmRouter, store: LedgerStore, config: Callable[[], EconomyConfig], presence: PresenceLookup
+) -> None:
     @pm.command("help")
     async def help_cmd(ctx: PmContext) -> str:
-        return help_text(service, ctx.is_admin)
+        return help_text(config(), ctx.is_admin)
 
     @pm.command("balance")
     async def balance_cmd(ctx: PmContext) -> str:
-        cfg = service.config
-        row = await service.store.account(ctx.channel, ctx.user)
-        balance = row["balance"] if row else 0
-        earned = row["lifetime_earned"] if row else 0
-        lines = [
-            f"💰 Balance: {balance:,} {cfg.currency.symbol} ({cfg.currency.plural})",
-            f"⭐ Rank: {cfg.ranks.rank_for(earned).name}",
-        ]
-        streak = await streak_days(service, ctx.channel, ctx.user)
-        if streak:
-            lines.append(f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}")
-        if row and row["banned"]:
-            lines.append("⛔ Your account is frozen by the channel admins.")
-        return "\n".join(lines)
+        view = account_view(config(), ctx.user, await store.account(ctx.channel, ctx.user))
+        return balance_text(config(), view, await presence.streak_days(ctx.channel, ctx.user))

@@ -7,14 +7,16 @@ owns are forwarded to it as they are built.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable
+from typing import Literal
 
 from economy_shared import __version__
+from economy_shared.config import EconomyConfig
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, Result, UserName
 
-if TYPE_CHECKING:
-    from .service import LedgerService
+from .accounts import account_view
+from .store import LedgerStore
 
 
 class PingRequest(Request):
@@ -57,8 +59,12 @@ class PublicRouter(RequestRouter):
         return await super().dispatch(raw)
 
 
-def build_public_router(service: LedgerService) -> RequestRouter:
-    router = PublicRouter(service.config.channels[0].channel, observe=service.metrics.observe_request)
+def build_public_router(
+    store: LedgerStore,
+    config: Callable[[], EconomyConfig],
+    observe: Callable[[str, str, float], None] | None = None,
+) -> RequestRouter:
+    router = PublicRouter(config().channels[0].channel, observe=observe)
     started = time.monotonic()
 
     @router.route(PingRequest)
@@ -67,27 +73,24 @@ def build_public_router(service: LedgerService) -> RequestRouter:
 
     @router.route(HealthRequest)
     async def health(req: HealthRequest) -> dict:
-        audit_ok = service.store is not None
         return {
-            "status": "healthy" if audit_ok else "degraded",
-            "database": "connected" if audit_ok else "disconnected",
-            "accounts": await service.store.account_count(req.channel),
+            "status": "healthy",
+            "database": "connected",
+            "accounts": await store.account_count(req.channel),
             "uptime_seconds": round(time.monotonic() - started, 1),
             "version": __version__,
         }
 
     @router.route(BalanceGetRequest)
     async def balance_get(req: BalanceGetRequest) -> PublicBalance:
-        row = await service.store.account(req.channel, req.username)
-        if row is None:
-            return PublicBalance(found=False, username=req.username, channel=req.channel)
+        view = account_view(config(), req.username, await store.account(req.channel, req.username))
         return PublicBalance(
-            found=True,
-            username=row["display_name"],
+            found=view.found,
+            username=view.user,
             channel=req.channel,
-            balance=row["balance"],
-            lifetime_earned=row["lifetime_earned"],
-            rank_name=service.config.ranks.rank_for(row["lifetime_earned"]).name,
+            balance=view.balance,
+            lifetime_earned=view.lifetime_earned,
+            rank_name=view.rank_name if view.found else "",
         )
 
     return router

@@ -1,7 +1,11 @@
 """Ledger storage: accounts, journal and idempotency keys in one SQLite file (synchronous=FULL).
 
-``post()`` is the whole money path: every posting of a request, its journal rows and its
-idempotency key commit in one transaction, or nothing does.
+``apply_in()`` is the whole money path: every posting of a request, its journal rows and its
+idempotency key commit together, or nothing does (a stored refusal is the key's answer instead).
+``post()`` runs it in a transaction of its own, ``post_many()`` runs it once per item in one
+transaction, and the daily maintenance runs it inside the transaction that read the balances
+(maintenance_store.py); nothing else writes a balance or the journal, except the journal
+retention's fold (rollup_store.py), which rewrites rows without changing any sum.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from economy_shared.channels import channel_key
 from economy_shared.db import Database
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.schemas.ledger import AuditResult, PostRequest, PostResult, is_system_account
@@ -82,7 +87,14 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX journal_by_time ON journal(created_ms)",
     ],
+    [  # 4: a business refusal is the key's stored answer too (a replay returns it, never applies later)
+        "ALTER TABLE requests ADD COLUMN error_code TEXT",
+    ],
 ]
+
+# Refusals stored as the key's first answer, as payment APIs do: replaying the key returns the same
+# refusal even after the user got the money or was unbanned. A new attempt needs a new business fact.
+STORED_REFUSALS = frozenset({ErrorCode.BANNED.value, ErrorCode.INSUFFICIENT_FUNDS.value})
 
 _CHUNK = 500
 
@@ -107,28 +119,43 @@ class LedgerStore:
         self.db = db
 
     async def post(self, req: PostRequest, now_ms: int) -> PostResult:
+        """Apply one request; a refusal is committed as the key's answer, then raised."""
         async with self.db.transaction() as conn:
-            return await self._apply(conn, req, now_ms)
+            outcome = await self.apply_in(conn, req, now_ms)
+        if isinstance(outcome, ServiceError):
+            raise outcome
+        return outcome
 
     async def post_many(self, reqs: list[PostRequest], now_ms: int) -> list[PostResult | ServiceError]:
         """Apply independent requests in one transaction; each in a savepoint, so one failure undoes only itself."""
-        out: list[PostResult | ServiceError] = []
         async with self.db.transaction() as conn:
-            for req in reqs:
-                await conn.execute("SAVEPOINT item")
-                try:
-                    out.append(await self._apply(conn, req, now_ms))
-                except ServiceError as err:
-                    await conn.execute("ROLLBACK TO item")
-                    out.append(err)
-                await conn.execute("RELEASE item")
-        return out
+            return [await self.apply_in(conn, req, now_ms) for req in reqs]
+
+    async def apply_in(self, conn: Any, req: PostRequest, now_ms: int) -> PostResult | ServiceError:
+        """Apply one request inside the caller's transaction (a savepoint of its own): the one posting path."""
+        await conn.execute("SAVEPOINT item")
+        try:
+            result = await self._apply(conn, req, now_ms)
+        except ServiceError as err:
+            await conn.execute("ROLLBACK TO item")
+            if err.code in STORED_REFUSALS and not err.data.get("replayed"):
+                await conn.execute(
+                    "INSERT INTO requests (channel, idem_key, body_hash, result, created_ms, error_code) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (channel_key(req.channel), req.idempotency_key, body_hash(req),
+                     json.dumps({"error": err.message, "data": err.data}, sort_keys=True), now_ms, err.code),
+                )
+            await conn.execute("RELEASE item")
+            return err
+        await conn.execute("RELEASE item")
+        return result
 
     async def _apply(self, conn: Any, req: PostRequest, now_ms: int) -> PostResult:
         digest = body_hash(req)
-        channel = req.channel.casefold()
+        channel = channel_key(req.channel)
         async with conn.execute(
-            "SELECT body_hash, result FROM requests WHERE channel=? AND idem_key=?", (channel, req.idempotency_key)
+            "SELECT body_hash, result, error_code FROM requests WHERE channel=? AND idem_key=?",
+            (channel, req.idempotency_key),
         ) as cur:
             prior = await cur.fetchone()
         if prior is not None:
@@ -137,6 +164,10 @@ class LedgerStore:
                     ErrorCode.IDEMPOTENCY_CONFLICT,
                     f"idempotency key {req.idempotency_key!r} was already used for a different request",
                 )
+            if prior["error_code"]:
+                refusal = json.loads(prior["result"])
+                raise ServiceError(prior["error_code"], refusal.get("error", "refused"),
+                                   data={**refusal.get("data", {}), "replayed": True})
             stored = PostResult.model_validate_json(prior["result"])
             return stored.model_copy(update={"replayed": True})
 
@@ -233,7 +264,7 @@ class LedgerStore:
     # ---- reads ------------------------------------------------------------------------------
     async def account(self, channel: str, name: str) -> dict[str, Any] | None:
         row = await self.db.fetchone(
-            "SELECT * FROM accounts WHERE channel=? AND user_key=?", (channel.casefold(), user_key(name))
+            "SELECT * FROM accounts WHERE channel=? AND user_key=?", (channel_key(channel), user_key(name))
         )
         return dict(row) if row else None
 
@@ -244,14 +275,14 @@ class LedgerStore:
             marks = ",".join("?" * len(chunk))
             rows = await self.db.fetchall(
                 f"SELECT user_key, balance FROM accounts WHERE channel=? AND user_key IN ({marks})",
-                (channel.casefold(), *chunk),
+                (channel_key(channel), *chunk),
             )
             out.update({r["user_key"]: r["balance"] for r in rows})
         return out
 
     async def banned_among(self, channel: str, names: list[str]) -> list[str]:
         rows = await self.db.fetchall(
-            "SELECT user_key FROM accounts WHERE channel=? AND banned=1", (channel.casefold(),)
+            "SELECT user_key FROM accounts WHERE channel=? AND banned=1", (channel_key(channel),)
         )
         banned = {r["user_key"] for r in rows}
         if not names:
@@ -264,11 +295,11 @@ class LedgerStore:
             await conn.execute(
                 "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(channel, user_key) DO NOTHING",
-                (channel.casefold(), user_key(name), name, now_ms, now_ms),
+                (channel_key(channel), user_key(name), name, now_ms, now_ms),
             )
             await conn.execute(
                 "UPDATE accounts SET banned=?, ban_reason=?, updated_ms=? WHERE channel=? AND user_key=?",
-                (1 if banned else 0, reason, now_ms, channel.casefold(), user_key(name)),
+                (1 if banned else 0, reason, now_ms, channel_key(channel), user_key(name)),
             )
 
     async def audit(self, channel: str) -> AuditResult:
@@ -276,7 +307,7 @@ class LedgerStore:
             """SELECT a.user_key, a.balance, COALESCE(SUM(j.amount), 0) AS journal_sum, COUNT(j.id) AS n
                FROM accounts a LEFT JOIN journal j ON j.account_id = a.id
                WHERE a.channel = ? GROUP BY a.id""",
-            (channel.casefold(),),
+            (channel_key(channel),),
         )
         mismatches = [
             {"user": r["user_key"], "balance": r["balance"], "journal_sum": r["journal_sum"]}
@@ -297,7 +328,7 @@ class LedgerStore:
         """(accounts, Z held by users) — cheap enough for every health check and scrape."""
         row = await self.db.fetchone(
             "SELECT COUNT(*), COALESCE(SUM(balance), 0) FROM accounts WHERE channel=? AND user_key NOT LIKE '~%'",
-            (channel.casefold(),),
+            (channel_key(channel),),
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
@@ -306,7 +337,7 @@ class LedgerStore:
             "SELECT j.id, j.amount, j.kind, j.trigger_id, j.reason, j.related_user, j.created_ms "
             "FROM journal j JOIN accounts a ON a.id = j.account_id WHERE a.channel=? AND a.user_key=?"
         )
-        params: list[Any] = [channel.casefold(), user_key(name)]
+        params: list[Any] = [channel_key(channel), user_key(name)]
         if trigger_id:
             sql += " AND j.trigger_id=?"
             params.append(trigger_id)
@@ -314,5 +345,5 @@ class LedgerStore:
         return [dict(r) for r in rows]
 
     async def account_count(self, channel: str) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM accounts WHERE channel=?", (channel.casefold(),))
+        row = await self.db.fetchone("SELECT COUNT(*) FROM accounts WHERE channel=?", (channel_key(channel),))
         return int(row[0]) if row else 0

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from economy_shared.clock import day_str
 from economy_shared.envelope import ErrorCode, ServiceError
-from economy_shared.schedule import boundary_index
 from economy_shared.schemas.presence import (
     PresentUsers,
     PresentUsersRequest,
@@ -17,7 +16,7 @@ from economy_shared.schemas.presence import (
 )
 from economy_shared.users import user_key
 
-from .tick import run_tick
+from .tick import run_manual_tick
 
 if TYPE_CHECKING:
     from .service import PresenceService
@@ -51,16 +50,11 @@ def register(service: PresenceService) -> None:
 
     @router.route(TickNowRequest)
     async def tick_now(req: TickNowRequest) -> TickResult:
-        """Run the next tick now (operators, benchmarks): credits one presence minute immediately.
-
-        The slot is the next unused one, so the wall-clock schedule never pays the same slot twice.
-        """
-        now = service.clock.now()
-        slot = max(boundary_index(now, service.config.presence.tick_interval_seconds), service.last_slot + 1)
-        reports = await run_tick(service, slot, now)
-        mine = next((r for r in reports), None)
+        """An extra presence minute now (operators, benchmarks), outside the wall-clock schedule:
+        the next scheduled tick still runs (see tick.run_manual_tick)."""
+        reports = await run_manual_tick(service, service.clock.now())
         return TickResult(
             credited=sum(r.credited_users for r in reports),
             tick_ms=round(sum(r.seconds for r in reports) * 1000, 2),
-            tick_id=mine.slot if mine else slot,
+            tick_id=service.last_slot,
         )

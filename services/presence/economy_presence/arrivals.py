@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from economy_shared.schemas.ledger import Posting, PostingKind
+from economy_shared.channels import channel_key
 from economy_shared.templating import safe_format
 
+from .credit import credit
 from .sessions import Arrival
 
 if TYPE_CHECKING:
@@ -18,22 +19,8 @@ async def on_genuine_arrival(service: PresenceService, channel: str, arrival: Ar
     amount = cfg.onboarding.welcome_wallet
     if amount <= 0:
         return
-    reply = await service.ledger.post(
-        channel,
-        f"welcome:{channel.casefold()}:{arrival.key}",
-        [
-            Posting(
-                user=arrival.display, amount=amount, kind=PostingKind.EARN, trigger_id="onboarding.wallet",
-                reason="Welcome wallet",
-            )
-        ],
-    )
-    if not reply.success:
-        if reply.error_code not in ("banned", "idempotency_conflict"):
-            service.log.warning("welcome_wallet_failed", channel=channel, user=arrival.key, code=reply.error_code)
-        return
-    if reply.data.get("replayed"):
-        return
-    service.z_earned.labels(channel, "welcome").inc(amount)
+    key = f"welcome:{channel_key(channel)}:{arrival.key}"
+    if not await credit(service, channel, key, arrival.display, amount, "onboarding.wallet", "Welcome wallet"):
+        return  # paid before (once per user, ever), banned, or the ledger is away: the next arrival retries
     text = safe_format(cfg.onboarding.welcome_message, amount=amount, currency=cfg.currency.plural)
     await service.voice.notify(channel, arrival.display, text)

@@ -10,15 +10,15 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from economy_shared.envelope import ErrorCode, Reply
 from economy_shared.ledger_client import LedgerClient
-from economy_shared.schemas.ledger import Posting, PostItem, PostManyResult
+from economy_shared.ledger_outcome import LedgerOutcome
+from economy_shared.schemas.ledger import Posting, PostItem
 
 
 @dataclass
 class _Batch:
     items: list[PostItem] = field(default_factory=list)
-    waiters: list[asyncio.Future[Reply]] = field(default_factory=list)
+    waiters: list[asyncio.Future[LedgerOutcome]] = field(default_factory=list)
     timer: asyncio.TimerHandle | None = None
 
 
@@ -30,11 +30,11 @@ class CreditBatcher:
         self._open: dict[str, _Batch] = {}
         self._inflight: set[asyncio.Task[None]] = set()
 
-    async def post(self, channel: str, key: str, postings: Sequence[Posting]) -> Reply:
-        """Queue one idempotent post and wait for its own reply (the same shape ``ledger.post`` gives)."""
+    async def post(self, channel: str, key: str, postings: Sequence[Posting]) -> LedgerOutcome:
+        """Queue one idempotent post and wait for its own outcome (as ``LedgerClient.post`` would give it)."""
         loop = asyncio.get_running_loop()
         batch = self._open.setdefault(channel, _Batch())
-        future: asyncio.Future[Reply] = loop.create_future()
+        future: asyncio.Future[LedgerOutcome] = loop.create_future()
         batch.items.append(PostItem(idempotency_key=key, postings=list(postings)))
         batch.waiters.append(future)
         if len(batch.items) >= self.max_items:
@@ -54,25 +54,13 @@ class CreditBatcher:
         task.add_done_callback(self._inflight.discard)
 
     async def _deliver(self, channel: str, batch: _Batch) -> None:
-        reply = await self._ledger.post_many(channel, batch.items)
-        if not reply.success:
-            for w in batch.waiters:
-                if not w.done():
-                    w.set_result(reply.model_copy())
-            return
-        outcomes = PostManyResult.model_validate(reply.data).outcomes
-        for w, outcome in zip(batch.waiters, outcomes, strict=False):
-            if w.done():
-                continue
-            if outcome.success and outcome.result is not None:
-                w.set_result(Reply(service="ledger", command="ledger.post", success=True,
-                                   data=outcome.result.model_dump(mode="json")))
-            else:
-                w.set_result(Reply(service="ledger", command="ledger.post", success=False,
-                                   error=outcome.error, error_code=outcome.error_code or ErrorCode.INTERNAL))
-        for w in batch.waiters[len(outcomes):]:
+        try:
+            outcomes = await self._ledger.post_many(channel, batch.items)
+        except Exception as err:  # never leave a waiter hanging
+            outcomes = [LedgerOutcome.unavailable(repr(err))] * len(batch.items)
+        for w, outcome in zip(batch.waiters, outcomes, strict=True):
             if not w.done():
-                w.set_result(Reply(success=False, error="no outcome", error_code=ErrorCode.INTERNAL))
+                w.set_result(outcome)
 
     async def close(self) -> None:
         """Send what is queued and wait for it (shutdown)."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from economy_shared.db import Database
+from economy_shared.schemas.ledger import PostItem
 
 from .chat import MIGRATION as CHAT_MIGRATION
 from .timed import MIGRATION as TIMED_MIGRATION
@@ -37,6 +38,12 @@ MIGRATIONS: list[list[str]] = [
     ],
     TIMED_MIGRATION,  # 2: streaks, milestones, bridge, rain schedule, welcome back
     CHAT_MIGRATION,  # 3: trigger cooldowns, caps, daily activity, analytics
+    [  # 4: tick credits the ledger did not answer, kept with their exact key and body until it does
+        """CREATE TABLE pending_posts (
+            channel TEXT NOT NULL, idem_key TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, idem_key)
+        ) WITHOUT ROWID""",
+    ],
 ]
 
 
@@ -51,6 +58,19 @@ class PresenceStore:
     async def sessions(self, channel: str) -> list[dict[str, Any]]:
         rows = await self.db.fetchall("SELECT * FROM sessions WHERE channel=?", (channel,))
         return [dict(r) for r in rows]
+
+    async def pending_posts(self, channel: str) -> list[PostItem]:
+        """Credits sent but never answered, oldest first: re-sent as they are (same key, same body)."""
+        rows = await self.db.fetchall(
+            "SELECT body FROM pending_posts WHERE channel=? ORDER BY created_ms, idem_key", (channel,)
+        )
+        return [PostItem.model_validate_json(r["body"]) for r in rows]
+
+    async def drop_pending(self, channel: str, keys: Iterable[str]) -> None:
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "DELETE FROM pending_posts WHERE channel=? AND idem_key=?", [(channel, k) for k in keys]
+            )
 
     async def last_tick(self, channel: str) -> tuple[int, int] | None:
         row = await self.db.fetchone("SELECT last_slot, last_tick_ms FROM channel_ticks WHERE channel=?", (channel,))
@@ -110,9 +130,15 @@ class PresenceStore:
         carries: dict[str, int],
         source: str,
         minutes: Iterable[tuple[str, int]],
+        pending: Iterable[PostItem] = (),
     ) -> None:
-        """One transaction per tick: the new carries, everyone's minute, and the tick marker."""
+        """One transaction per tick: the new carries, everyone's minute, unanswered credits, the tick marker."""
         async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO pending_posts (channel, idem_key, body, created_ms) VALUES (?,?,?,?) "
+                "ON CONFLICT(channel, idem_key) DO NOTHING",
+                [(channel, item.idempotency_key, item.model_dump_json(), at_ms) for item in pending],
+            )
             await conn.executemany(
                 "INSERT INTO carries (channel, user_key, source, milli) VALUES (?,?,?,?) "
                 "ON CONFLICT(channel, user_key, source) DO UPDATE SET milli=excluded.milli",

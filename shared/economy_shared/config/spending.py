@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import Section
-from .fields import CronExpr, window_containing
+from .fields import CronExpr, check_template, window_containing
 
 
 class QueueTier(Section):
@@ -102,6 +103,24 @@ class MediaCmsSettings(Section):
     max_retries: int = Field(default=2, ge=0, le=5)
     # Seconds a search or item lookup (found or not found) is cached.
     cache_ttl_seconds: int = Field(default=300, ge=0)
+    # Most searches and lookups kept in the cache (least recently used go first).
+    cache_max_entries: int = Field(default=1000, ge=1, le=100_000)
+    # How a catalog item becomes CyTube's add_media(type, id) (media service):
+    # "manifest": type "cm" with ``manifest_url`` filled in (a CyTube custom manifest served per item);
+    # "fields": the item's own ``media_type`` / ``media_id`` fields (the plan's mapping; an item whose
+    # media_type is not a CyTube type code, like upstream's "video", cannot be queued).
+    add_as: Literal["manifest", "fields"] = "manifest"
+    # For add_as "manifest": {base_url} and {id} (the catalog id users type) are filled in.
+    manifest_url: str = Field(default="{base_url}api/v1/media/cytube/{id}.json?format=json", min_length=1,
+                              max_length=500)
+
+    @field_validator("manifest_url")
+    @classmethod
+    def _manifest(cls, v: str) -> str:
+        check_template(v, ("base_url", "id"))
+        if "{id}" not in v:
+            raise ValueError("manifest_url must contain {id}")
+        return v
 
     @field_validator("base_url")
     @classmethod

@@ -63,12 +63,12 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     CommandEntry("gambling", "gambling", "your gambling record", aliases=("stats",), live=True),
     CommandEntry("econ:gambling", "gambling", "house edge and totals", admin=True, live=True),
     # media
-    CommandEntry("search", "media", "search the catalog", usage="search <words>"),
-    CommandEntry("queue", "media", "queue a title", usage="queue <id>"),
-    CommandEntry("playnext", "media", "queue a title to play next", usage="playnext <id>"),
-    CommandEntry("forcenow", "media", "play a title right now", usage="forcenow <id>"),
-    CommandEntry("approve_play", "media", "approve a force-play", usage="approve_play <id>", admin=True),
-    CommandEntry("reject_play", "media", "reject a force-play", usage="reject_play <id>", admin=True),
+    CommandEntry("search", "media", "search the catalog", usage="search <words>", live=True),
+    CommandEntry("queue", "media", "queue a title", usage="queue <id>", live=True),
+    CommandEntry("playnext", "media", "queue a title to play next", usage="playnext <id>", live=True),
+    CommandEntry("forcenow", "media", "play a title right now", usage="forcenow <id>", live=True),
+    CommandEntry("approve_play", "media", "approve a force-play", usage="approve_play <id>", admin=True, live=True),
+    CommandEntry("reject_play", "media", "reject a force-play", usage="reject_play <id>", admin=True, live=True),
     # announcer
     CommandEntry("shop", "announcer", "the vanity shop"),
     CommandEntry("buy", "announcer", "buy from the shop", usage="buy <item> [value]"),

@@ -1,4 +1,8 @@
-"""Per-user sliding-window limiter that says "slow down" once per window, not once per message."""
+"""Per-user sliding-window limiter that says "slow down" once per window, not once per message.
+
+Idle users are pruned once per window from ``check`` itself, so memory stays bounded by the users
+active in the last window without a timer.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,16 @@ class RateLimiter:
         self.per_minute = per_minute
         self.window = window_seconds
         self._users: dict[str, _Window] = {}
+        self._next_prune = 0.0
+
+    def __len__(self) -> int:
+        """Users currently remembered."""
+        return len(self._users)
 
     def check(self, user_key: str, now: float) -> Verdict:
+        if now >= self._next_prune:
+            self.forget_idle(now)
+            self._next_prune = now + self.window
         w = self._users.setdefault(user_key, _Window())
         while w.hits and now - w.hits[0] >= self.window:
             w.hits.popleft()

@@ -1,4 +1,11 @@
-"""Receives ``pm`` events, filters them, and runs the commands this service owns."""
+"""Receives ``pm`` events, filters them, and runs the commands this service owns.
+
+The rate limit is one window per user across the economy: every router counts every PM whose
+word is in the catalog, not only its own words. All services see the same ``pm`` events, so their
+windows agree, and ``commands.rate_limit_per_minute`` bounds the answers of all services together.
+For each word exactly one process speaks (answers, says "slow down", or says "closed"): its owner,
+or the front desk (the ledger) while the owner is down.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +67,7 @@ class PmRouter:
         self._on_command = on_command
         self._monotonic = monotonic
         self._owned = owned_by(service)
+        self._catalog = word_index()
         self._handlers: dict[str, PmHandler] = {}
         # Set on the front desk (the ledger): answers other services' live words while their owner is down.
         self.liveness: ServiceLiveness | None = None
@@ -96,27 +104,35 @@ class PmRouter:
         parsed = parse_command(getattr(event, "message", "") or "")
         if parsed is None:
             return
-        if parsed.word not in self._handlers:
-            self._answer_for_down_owner(channel, sender, parsed.word)
-            return
-        entry = self._owned[parsed.word]
+        entry = self._catalog.get(parsed.word)
+        if entry is None:
+            return  # not a command anywhere in the economy: not counted either
         key = user_key(sender)
         verdict = self._limiter.check(key, self._monotonic())
         if verdict is Verdict.DROP:
             return
         if verdict is Verdict.WARN:
-            self._spawn(self._voice.reply(channel, sender, SLOW_DOWN))
+            if self._speaks_for(entry):
+                self._spawn(self._voice.reply(channel, sender, SLOW_DOWN))
             return
-        self._spawn(self._run(channel, sender, key, parsed.word, parsed.args, parsed.rest, entry))
+        if parsed.word in self._handlers:
+            self._spawn(self._run(channel, sender, key, parsed.word, parsed.args, parsed.rest, entry))
+            return
+        closed = self._closed_text(entry)
+        if closed is not None:
+            self._spawn(self._voice.reply(channel, sender, closed))
 
-    def _answer_for_down_owner(self, channel: str, sender: str, word: str) -> None:
-        if self.liveness is None:
-            return
-        entry = word_index().get(word)
-        if entry is None or not entry.live or entry.owner == self.service or not self.liveness.is_down(entry.owner):
-            return
-        if self._limiter.check(user_key(sender), self._monotonic()) is Verdict.ALLOW:
-            self._spawn(self._voice.reply(channel, sender, self.liveness.closed_text(entry.owner)))
+    def _speaks_for(self, entry: CommandEntry) -> bool:
+        """The owner speaks for its words; the front desk speaks for the words of a service that is down."""
+        if entry.owner == self.service:
+            return True
+        return self.liveness is not None and self.liveness.is_down(entry.owner)
+
+    def _closed_text(self, entry: CommandEntry) -> str | None:
+        """The front desk's line for another service's live word while that service is down."""
+        if self.liveness is None or entry.owner == self.service or not entry.live:
+            return None
+        return self.liveness.closed_text(entry.owner) if self.liveness.is_down(entry.owner) else None
 
     async def _run(
         self, channel: str, sender: str, key: str, word: str, args: list[str], rest: str, entry: CommandEntry

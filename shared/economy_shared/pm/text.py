@@ -67,13 +67,21 @@ def _wrap_line(line: str, limit: int) -> list[str]:
     return pieces
 
 
+_AMOUNT = re.compile(r"[0-9]+(?:,[0-9]{3})*|[0-9]+(?:_[0-9]{3})*", re.ASCII)
+MAX_AMOUNT = 10**15 - 1
+
+
 def parse_amount(token: str) -> int | None:
-    """A positive whole amount as a user types it: ``50``, ``1,000``, ``1_000``. None if not one."""
-    cleaned = token.strip().replace(",", "").replace("_", "")
-    if not cleaned.isdigit() or len(cleaned) > 15:
+    """A positive whole amount as a user types it: ``50``, ``1,000``, ``1_000``. None if not one.
+
+    ASCII digits only: ``str.isdigit`` also accepts ``²`` (which ``int`` then rejects) and full-width
+    ``１０`` (which ``int`` accepts), so neither may reach a wager or a price.
+    """
+    cleaned = token.strip()
+    if not _AMOUNT.fullmatch(cleaned):
         return None
-    value = int(cleaned)
-    return value if value > 0 else None
+    value = int(cleaned.replace(",", "").replace("_", ""))
+    return value if 0 < value <= MAX_AMOUNT else None
 
 
 def strip_at(name: str) -> str:

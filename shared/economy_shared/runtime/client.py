@@ -9,12 +9,26 @@ from ..config import EconomyConfig
 from ..subjects import ServiceName
 
 
+def reconnect_wait(config: EconomyConfig) -> int:
+    """kryten-py's ``reconnect_time_wait`` is a whole number of seconds, at least 1."""
+    return int(max(1, config.nats.reconnect_time_wait))
+
+
+def reconnect_budget(config: EconomyConfig) -> float:
+    """Seconds nats-py keeps trying (at start, or after a drop) before it gives up and closes.
+
+    An upper bound: after a drop it waits before each of ``max_reconnect_attempts`` + 1 tries
+    (measured: 3 attempts 1 s apart close the connection 4 s after the drop).
+    """
+    return float((config.nats.max_reconnect_attempts + 1) * reconnect_wait(config))
+
+
 def kryten_config(config: EconomyConfig, service: ServiceName) -> dict[str, Any]:
     """The KrytenConfig dict for a service. Reconnects are finite (see ecosystem §4.2)."""
     nats: dict[str, Any] = {
         "servers": config.nats.servers,
         "connect_timeout": int(max(1, config.nats.connect_timeout)),
-        "reconnect_time_wait": int(max(1, config.nats.reconnect_time_wait)),
+        "reconnect_time_wait": reconnect_wait(config),
         "max_reconnect_attempts": config.nats.max_reconnect_attempts,
     }
     for key in ("user", "password", "token"):
@@ -69,3 +83,20 @@ def nats_is_connected(client: Any) -> bool:
     if nc is None:
         return bool(getattr(client, "is_connected", False))
     return bool(getattr(nc, "is_connected", False))
+
+
+def nats_is_closed(client: Any) -> bool:
+    """True once nats-py gave up for good (reconnect attempts exhausted); it never reopens.
+
+    kryten-py keeps ``run()`` looping and only flips its private ``_connected`` flag (ecosystem
+    §4.2), so we read nats-py's public ``is_closed``. ``_nats`` is None before connect and after our
+    own ``disconnect()``; neither is an outage.
+    """
+    nc = getattr(client, "_nats", None)
+    return nc is not None and bool(getattr(nc, "is_closed", False))
+
+
+async def wait_closed(client: Any, interval: float = 0.5) -> None:
+    """Return when the NATS connection has closed for good (polled: kryten-py offers no hook)."""
+    while not nats_is_closed(client):
+        await asyncio.sleep(interval)

@@ -1,4 +1,10 @@
-"""structlog set-up: readable on a terminal, JSON under systemd (ARCHITECTURE §8)."""
+"""structlog set-up: readable on a terminal, JSON under systemd (ARCHITECTURE §8).
+
+Our structlog loggers and foreign stdlib loggers (kryten-py, aiohttp) share one handler. Every
+record passes the formatter's ``processors``, so exception rendering lives there: the console
+renderer prints the traceback itself; JSON needs ``format_exc_info`` first, otherwise an
+``exc_info`` flag (or a raw tuple) is all that reaches the journal.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ import structlog
 
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    render: list[structlog.typing.Processor] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        if use_json
+        else [structlog.dev.ConsoleRenderer(colors=False)]
     )
     shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -29,7 +37,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *render],
         )
     )
     root = logging.getLogger()

@@ -13,7 +13,7 @@ from typing import Any
 from ..clock import ScaledClock, SystemClock
 from ..config import ConfigError, EconomyConfig, load_config, resolve_config_path
 from ..subjects import ServiceName
-from .client import build_client
+from .client import build_client, reconnect_wait
 from .logging import configure_logging, get_logger
 from .service import EconomyService, ServiceHost
 
@@ -28,8 +28,13 @@ def parse_args(service: str, argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def serve(service: EconomyService) -> None:
-    """Run until SIGINT/SIGTERM, then stop cleanly."""
+# sysexits EX_TEMPFAIL: "try again later". Any non-zero code makes systemd (Restart=on-failure)
+# and the stack launcher restart the process.
+EXIT_NATS_CLOSED = 75
+
+
+async def serve(service: EconomyService) -> int:
+    """Run until SIGINT/SIGTERM (exit code 0) or until NATS closes for good (``EXIT_NATS_CLOSED``)."""
     host = ServiceHost(service)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -38,11 +43,41 @@ async def serve(service: EconomyService) -> None:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - non-POSIX
             pass
+    code = 0
     try:
         await host.start()
-        await stop.wait()
+        code = await _until_stopped_or_closed(host, stop)
     finally:
-        await host.stop()
+        try:
+            await host.stop()
+        except Exception as err:
+            if code == 0:
+                raise
+            service.log.warning("stop_failed", error=repr(err))  # exiting for the restart anyway
+    return code
+
+
+async def _until_stopped_or_closed(host: ServiceHost, stop: asyncio.Event) -> int:
+    stopping = asyncio.ensure_future(stop.wait())
+    closed = asyncio.ensure_future(host.connection_closed())
+    try:
+        await asyncio.wait({stopping, closed}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (stopping, closed):
+            task.cancel()
+    if stopping.done() and not stopping.cancelled():
+        return 0
+    nats = host.service.config.nats
+    host.service.log.error(
+        "nats_connection_closed",
+        servers=nats.servers,
+        exit_code=EXIT_NATS_CLOSED,
+        detail=(
+            f"gave up after {nats.max_reconnect_attempts} reconnect attempts {reconnect_wait(host.service.config)}s"
+            " apart; exiting so the supervisor restarts us"
+        ),
+    )
+    return EXIT_NATS_CLOSED
 
 
 def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | None = None) -> int:
@@ -64,10 +99,9 @@ def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | No
     if spec:
         log.warning("scaled_clock_in_use", spec=spec)
     try:
-        asyncio.run(serve(service))
+        return asyncio.run(serve(service))
     except KeyboardInterrupt:
-        pass
+        return 0
     except Exception as err:
         log.error("service_crashed", error=str(err) or repr(err))
         return 1
-    return 0

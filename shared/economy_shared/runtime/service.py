@@ -3,6 +3,10 @@
 Order at start: open storage and register handlers (``setup``), connect to NATS, subscribe the
 request subjects and flush, serve metrics/health, then start background work (``start``).
 Stop runs it backwards. A service never imports another service; it calls it by request.
+
+Once connected the host watches for the connection closing for good (nats-py gave up after
+``max_reconnect_attempts``). It never reopens, so the process must exit and be restarted by its
+supervisor (``runtime.main.serve`` does that).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from ..clock import Clock, SystemClock
 from ..config import EconomyConfig
 from ..schemas.base import PingRequest
 from ..subjects import ServiceName, service_subject
-from .client import connect, flush, nats_is_connected
+from .client import connect, flush, nats_is_connected, reconnect_budget, wait_closed
 from .logging import get_logger
 from .observability import HttpEndpoint, ServiceMetrics
 from .requests import RequestRouter
@@ -116,7 +120,8 @@ class EconomyService:
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            self.log.error("background_task_failed", task=task.get_name(), error=repr(task.exception()))
+            err = task.exception()
+            self.log.error("background_task_failed", task=task.get_name(), error=repr(err), exc_info=err)
 
     async def cancel_tasks(self) -> None:
         tasks = list(self._tasks)
@@ -133,12 +138,15 @@ class EconomyService:
 class ServiceHost:
     """Runs one service against a client: connect, subscribe, serve, stop."""
 
-    def __init__(self, service: EconomyService, *, serve_http: bool = True, connect_timeout: float = 15.0) -> None:
+    def __init__(
+        self, service: EconomyService, *, serve_http: bool = True, connect_timeout: float | None = None
+    ) -> None:
         self.service = service
         self.serve_http = serve_http and service.config.metrics.enabled
-        self.connect_timeout = connect_timeout
+        self.connect_timeout = connect_timeout if connect_timeout is not None else startup_wait(service.config)
         self.http: HttpEndpoint | None = None
         self._stopped = asyncio.Event()
+        self._closed_watch: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         svc = self.service
@@ -148,6 +156,7 @@ class ServiceHost:
         except Exception as err:  # TimeoutError, KrytenConnectionError
             servers = ", ".join(svc.config.nats.servers)
             raise RuntimeError(f"cannot reach NATS at {servers} within {self.connect_timeout:.0f}s ({err!r})") from err
+        self._closed_watch = asyncio.get_running_loop().create_task(wait_closed(svc.client), name="nats-closed")
         svc.metrics.nats_connected.labels(svc.name).set(1)
         await svc.client.subscribe_request_reply(svc.subject, svc.router.dispatch)
         for subject, router in svc.extra_subjects().items():
@@ -169,9 +178,19 @@ class ServiceHost:
         healthy = connected and svc.started and details.get("status", "healthy") == "healthy"
         return {**details, "nats_connected": connected, "status": "healthy" if healthy else "degraded"}
 
+    async def connection_closed(self) -> None:
+        """Return when the NATS connection has closed for good; never returns before ``start``."""
+        if self._closed_watch is None:
+            await asyncio.Event().wait()
+        else:
+            await asyncio.shield(self._closed_watch)
+
     async def stop(self) -> None:
         svc = self.service
         svc.log.info("service_stopping")
+        if self._closed_watch is not None:
+            self._closed_watch.cancel()
+            await asyncio.gather(self._closed_watch, return_exceptions=True)
         svc.started = False
         try:
             await svc.stop()
@@ -184,3 +203,12 @@ class ServiceHost:
             except Exception as err:
                 svc.log.warning("disconnect_failed", error=repr(err))
             self._stopped.set()
+
+
+def startup_wait(config: EconomyConfig) -> float:
+    """How long a start waits for NATS: the whole reconnect budget (nats-py retries the first connect too).
+
+    A start that gives up sooner would burn the supervisor's restart allowance during a long outage
+    (systemd: 5 starts in 300 s, then the unit stays failed).
+    """
+    return max(15.0, reconnect_budget(config) + config.nats.connect_timeout + 5.0)

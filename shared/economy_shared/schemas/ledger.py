@@ -111,6 +111,7 @@ class PostOutcome(Result):
     error_code: str | None = None
     error: str | None = None
     result: PostResult | None = None
+    data: dict[str, Any] = Field(default_factory=dict)  # a refusal's details (user, short_by, replayed)
 
 
 class PostManyResult(Result):

@@ -12,8 +12,9 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from economy_shared.clock import to_ms
+from economy_shared.ledger_outcome import LedgerOutcome
 
-from ..credit import Credited, credit_outcome
+from ..credit import credit_outcome
 from .store import OwedRow, TimedStore
 
 if TYPE_CHECKING:
@@ -55,25 +56,25 @@ class Payer:
             if not rows:
                 return
             outcomes = await asyncio.gather(*(self._pay(r) for r in rows))
-            done = [r.id for r, o in zip(rows, outcomes, strict=True) if o is not Credited.FAILED]
+            done = [r.id for r, o in zip(rows, outcomes, strict=True) if o.answered]
             retry = [
                 (r.id, now_ms + backoff_ms(r.attempts))
                 for r, o in zip(rows, outcomes, strict=True)
-                if o is Credited.FAILED
+                if not o.answered
             ]
             await self.store.owed_settled(done, retry)
             if retry and not done:
                 self.service.log.warning("timed_payout_deferred", rows=len(retry))
                 return  # the ledger is not answering; a later tick tries again
 
-    async def _pay(self, row: OwedRow) -> Credited:
+    async def _pay(self, row: OwedRow) -> LedgerOutcome:
         o = row.owed
         try:
             outcome = await credit_outcome(self.service, row.channel, o.key, o.user, o.amount, o.trigger_id, o.reason)
         except Exception:
             self.service.log.exception("timed_payout_failed", key=o.key)
-            return Credited.FAILED
-        if outcome is Credited.PAID:
+            return LedgerOutcome.unavailable()
+        if outcome.applied:
             await self._tell(row)
         return outcome
 

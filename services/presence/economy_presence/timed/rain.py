@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from economy_shared.channels import channel_key
 from economy_shared.clock import to_ms
 from economy_shared.config.presence import RainSettings
-from economy_shared.schemas.ledger import Posting, PostingKind, PostItem, PostManyResult
+from economy_shared.schemas.ledger import Posting, PostingKind, PostItem
 from economy_shared.users import user_key
 
 from ..tick import CHUNK
@@ -82,8 +83,9 @@ def split(total: int, users: Sequence[str], rng: random.Random) -> dict[str, int
 
 @dataclass(frozen=True)
 class Poured:
-    paid: dict[str, int]  # display -> Z actually credited by this call
-    done: bool  # False: the ledger did not answer; the same key may be retried
+    paid: dict[str, int]  # display -> Z credited under this rain's keys (now, or by an earlier lost-reply try)
+    done: bool  # False: part of it got no answer; retry with the same key and the same shares
+    new_z: int = 0  # Z that moved in this very call (metrics)
 
 
 class Rain:
@@ -135,7 +137,7 @@ class Rain:
                 amount = roll_amount(self.cfg, self.rng)  # one roll per rain: everyone gets the same
                 shares = dict.fromkeys(names, amount)
             if shares:
-                key = f"rain:{channel.casefold()}:{due // 1000}"
+                key = f"rain:{channel_key(channel)}:{due // 1000}"
                 poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop")
                 if not poured.done:
                     self._retry[channel] = (due, shares)  # same body next tick: never paid twice
@@ -146,40 +148,45 @@ class Rain:
         finally:
             self._busy.discard(channel)
 
-    async def pour(self, channel: str, key: str, shares: Mapping[str, int], trigger_id: str, reason: str) -> Poured:
-        """Pay ``shares`` (display -> Z); banned users are skipped by the ledger.
+    async def pour(
+        self, channel: str, key: str, shares: Mapping[str, int], trigger_id: str, reason: str,
+        kind: PostingKind = PostingKind.EARN,
+    ) -> Poured:
+        """Pay ``shares`` (display -> Z); banned users are skipped by the ledger (earn postings).
 
         Recipients go to fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), and the
         buckets travel together in ``ledger.post_many`` requests. A user's bucket never depends on who
         else is present, so a retry after a restart with a different crowd cannot pay anyone twice.
+        A bucket the ledger *replays* was paid by an earlier try whose answer was lost: it counts as paid.
         """
         buckets: dict[int, list[Posting]] = {}
         for u in sorted(shares):
-            posting = Posting(user=u, amount=shares[u], kind=PostingKind.EARN, trigger_id=trigger_id, reason=reason)
+            posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason)
             buckets.setdefault(bucket_of(u), []).append(posting)
         paid: dict[str, int] = {}
         done = True
+        new_z = 0
         for group in _requests(buckets):
             items = [
                 PostItem(idempotency_key=f"{key}:b{b:02d}", postings=ps, on_banned="skip", want_balances=False)
                 for b, ps in group
             ]
-            reply = await self.service.ledger.post_many(channel, items)
-            if not reply.success:
-                self.service.log.warning("rain_failed", channel=channel, key=key, code=reply.error_code)
-                done = False
-                continue
-            for (_, ps), outcome in zip(group, PostManyResult.model_validate(reply.data).outcomes, strict=True):
-                result = outcome.result
-                if outcome.success and result is not None and not result.replayed:
-                    skipped = set(result.skipped)
-                    paid.update({p.user: p.amount for p in ps if p.user.casefold() not in skipped})
-                elif not outcome.success and outcome.error_code != "idempotency_conflict":
-                    self.service.log.warning("rain_failed", channel=channel, key=key, code=outcome.error_code)
+            outcomes = await self.service.ledger.post_many(channel, items)
+            for (_, ps), outcome in zip(group, outcomes, strict=True):
+                if outcome.moved:
+                    skipped = set(outcome.skipped)
+                    landed = {p.user: p.amount for p in ps if user_key(p.user) not in skipped}
+                    paid.update(landed)
+                    if outcome.applied:
+                        new_z += sum(landed.values())
+                    continue
+                if not outcome.answered:
                     done = False
-        if paid:
-            self.service.z_earned.labels(channel, "rain").inc(sum(paid.values()))
-        return Poured(paid, done)
+                self.service.log.warning("rain_not_paid", channel=channel, key=key, status=outcome.status.value,
+                                         code=str(outcome.code))
+        if new_z:
+            self.service.z_earned.labels(channel, "rain").inc(new_z)
+        return Poured(paid, done, new_z)
 
     async def tell(self, channel: str, paid: Mapping[str, int], giver: str) -> None:
         """One public line; per-user PMs only when ``rain.pm_notification`` is on (quiet users never)."""

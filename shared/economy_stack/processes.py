@@ -1,12 +1,11 @@
-"""Run the whole stack on one machine: a bundled NATS server (unless ``NATS_URL`` is set) and every
-economy service as its own process. This is what ``make run`` starts; tests reuse the pieces.
+"""Child processes of the launcher (a nats-server, the services) and readiness checks.
+
+System tests reuse these to run the real thing.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import importlib.util
 import os
 import shutil
 import signal
@@ -18,10 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, load_config, resolve_config_path
-from .subjects import ServiceName, service_subject
-
-START_ORDER: tuple[ServiceName, ...] = ("ledger", "announcer", "presence", "gambling", "media")
+from economy_shared.subjects import ServiceName, service_subject
 
 
 def nats_server_binary() -> str:
@@ -87,10 +83,6 @@ class NatsServer:
             self.proc.wait()
 
 
-def available_services() -> list[ServiceName]:
-    return [s for s in START_ORDER if importlib.util.find_spec(f"economy_{s}") is not None]
-
-
 class ServiceProcess:
     """One economy service as a child process (``python -m economy_<name> --config PATH``)."""
 
@@ -104,6 +96,8 @@ class ServiceProcess:
         self._log: Any = None
 
     def start(self) -> ServiceProcess:
+        """Start (or start again, after it exited) the process."""
+        self._close_log()
         out: Any = None
         if self.log_path is not None:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
@@ -118,6 +112,16 @@ class ServiceProcess:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """None while running (or never started)."""
+        return None if self.proc is None else self.proc.poll()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
     def stop(self, timeout: float = 10.0) -> int | None:
         if self.proc is None:
             return None
@@ -128,9 +132,7 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._close_log()
         return self.proc.returncode
 
     def kill(self) -> None:
@@ -138,9 +140,7 @@ class ServiceProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._close_log()
 
 
 async def wait_ready(client: Any, names: list[ServiceName], timeout: float = 30.0) -> None:
@@ -160,68 +160,3 @@ async def wait_ready(client: Any, names: list[ServiceName], timeout: float = 30.
         if time.monotonic() > deadline:
             raise TimeoutError(f"services not ready: {pending}")
         await asyncio.sleep(0.1)
-
-
-async def _run(config_path: Path) -> int:
-    from kryten import KrytenClient
-
-    config = load_config(config_path)
-    nats: NatsServer | None = None
-    env: dict[str, str] = {}
-    if not os.environ.get("NATS_URL"):
-        store = Path(config.database.directory) / "nats"
-        store.mkdir(parents=True, exist_ok=True)
-        nats = NatsServer(port=4222, store_dir=str(store)).start()
-        env["NATS_URL"] = nats.url
-        config = load_config(config_path, {**os.environ, **env})
-        print(f"stack: bundled nats-server on {nats.url} (JetStream, store {store})", flush=True)
-    names = available_services()
-    procs = [ServiceProcess(n, config_path, env).start() for n in names]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    probe = KrytenClient({"nats": {"servers": config.nats.servers, "max_reconnect_attempts": 5},
-                          "channels": [{"domain": c.domain, "channel": c.channel} for c in config.channels]})
-    try:
-        await asyncio.wait_for(probe.connect(), 15)
-        await wait_ready(probe, names)
-        print(f"stack: ready — {', '.join(names)} on {config.nats.servers[0]}. Ctrl-C stops.", flush=True)
-        while not stop.is_set():
-            dead = [p.name for p in procs if not p.running]
-            if dead:
-                print(f"stack: service(s) exited: {', '.join(dead)}; stopping", file=sys.stderr, flush=True)
-                return 1
-            try:
-                await asyncio.wait_for(stop.wait(), 1.0)
-            except TimeoutError:
-                pass
-        return 0
-    finally:
-        print("stack: stopping", flush=True)
-        try:
-            await probe.disconnect()
-        except Exception:
-            pass
-        for p in reversed(procs):
-            p.stop()
-        if nats is not None:
-            nats.stop()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kryten-economy-stack", description="run every economy service locally")
-    parser.add_argument("--config", help="config file (default: $KRYTEN_ECONOMY_CONFIG)")
-    args = parser.parse_args(argv)
-    try:
-        path = resolve_config_path(args.config)
-        load_config(path)
-    except ConfigError as err:
-        print(f"kryten-economy-stack: {err}", file=sys.stderr)
-        return 2
-    return asyncio.run(_run(path))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-

@@ -1,0 +1,33 @@
+"""The ledger's own Prometheus metrics (beside the runtime's request/PM/NATS metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from economy_shared.schemas.ledger import PostRequest, PostResult
+from economy_shared.users import user_key
+
+
+class LedgerMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.postings = Counter("economy_ledger_postings_total", "Postings applied", ["channel", "kind"],
+                                registry=registry)
+        self.z_moved = Counter("economy_ledger_z_total", "Z moved by postings (absolute)", ["channel", "kind"],
+                               registry=registry)
+        self.accounts = Gauge("economy_ledger_accounts", "Accounts per channel", ["channel"], registry=registry)
+        self.circulation = Gauge("economy_total_circulation", "Z held by users", ["channel"], registry=registry)
+
+    def observe_post(self, req: PostRequest, result: PostResult) -> None:
+        """Count what a request applied now (a replay moved nothing; skipped banned users got nothing)."""
+        if result.replayed:
+            return
+        skipped = set(result.skipped)
+        for p in req.postings:
+            if user_key(p.user) in skipped:
+                continue
+            self.postings.labels(req.channel, p.kind.value).inc()
+            self.z_moved.labels(req.channel, p.kind.value).inc(abs(p.amount))
+
+    def observe_summary(self, channel: str, accounts: int, held: int) -> None:
+        self.accounts.labels(channel).set(accounts)
+        self.circulation.labels(channel).set(held)
