@@ -37,7 +37,7 @@ async def until(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
 
 
 async def test_sigkill_ledger_mid_run_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5},
+    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
                               onboarding={"welcome_wallet": 0}).start()
     robot = stack.robot
     assert robot is not None
@@ -67,7 +67,7 @@ async def _ge(coro, n: int) -> bool:  # noqa: ANN001
 
 @pytest.mark.skipif(docker_requested(), reason="a container does not come back on the same port")
 async def test_services_survive_a_nats_restart(tmp_path: Path) -> None:
-    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5},
+    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
                               onboarding={"welcome_wallet": 0}).start()
     robot = stack.robot
     assert robot is not None
