@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from economy_presence.chat.commands import TEASER, all_triggers, rewards_text, trigger_label
+from economy_presence.chat.guide import TEASER, all_triggers, rewards_text, trigger_label
 from economy_shared.clock import FakeClock
 from economy_shared.pm.catalog import entries
 from tests.helpers import Stack, make_config

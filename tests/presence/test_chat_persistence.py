@@ -126,3 +126,22 @@ async def test_migration_3_applies_from_empty_and_from_version_2(tmp_path: Path)
     assert await upgraded.schema_version() == len(MIGRATIONS)
     assert (await upgraded.fetchone("SELECT milli FROM carries"))["milli"] == 5
     await upgraded.close()
+
+
+async def test_migration_5_moves_credits_kept_under_migration_4(tmp_path: Path) -> None:
+    """A file that kept an unanswered tick credit under the first table re-sends it after the upgrade."""
+    old = Database(tmp_path / "v4.db", MIGRATIONS[:4])
+    await old.open()
+    await old.execute(
+        "INSERT INTO pending_posts (channel, idem_key, body, created_ms) VALUES ('c', 'presence:c:1', '{}', 7)"
+    )
+    await old.close()
+    upgraded = Database(tmp_path / "v4.db", MIGRATIONS)
+    await upgraded.open()
+    try:
+        rows = [dict(r) for r in await upgraded.fetchall("SELECT channel, idem_key, source, body FROM unanswered")]
+        assert rows == [{"channel": "c", "idem_key": "presence:c:1", "source": "presence", "body": "{}"}]
+        names = {r["name"] for r in await upgraded.fetchall("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "pending_posts" not in names
+    finally:
+        await upgraded.close()

@@ -21,11 +21,9 @@ async def balance(stack: Stack, user: str) -> int:
 
 
 async def tick(stack: Stack, presence: PresenceService) -> None:
-    from economy_presence.tick import run_tick
-
     stack.clock.advance(60)
     now = stack.clock.now()
-    await run_tick(presence, boundary_index(now, 60), now)
+    await presence.ticker.scheduled(boundary_index(now, 60), now)
 
 
 async def start(stack: Stack) -> PresenceService:
@@ -90,13 +88,11 @@ async def test_night_watch_pays_more(tmp_path: Path, bus) -> None:
 
 
 async def test_same_slot_never_pays_twice(stack: Stack) -> None:
-    from economy_presence.tick import run_tick
-
     presence = await start(stack)
     await stack.event("addUser", {"name": "alice", "rank": 1})
     now = stack.clock.now() + timedelta(minutes=1)
-    await run_tick(presence, 99, now)
-    await run_tick(presence, 99, now)
+    await presence.ticker.scheduled(99, now)
+    await presence.ticker.scheduled(99, now)
     assert await balance(stack, "alice") == 101
 
 

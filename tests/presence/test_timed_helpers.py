@@ -8,7 +8,6 @@ from typing import Any
 
 from economy_ledger.service import LedgerService
 from economy_presence.service import PresenceService
-from economy_presence.tick import run_tick
 from economy_shared.clock import FakeClock
 from economy_shared.schedule import boundary_index
 from economy_shared.testing import InMemoryBus
@@ -45,10 +44,16 @@ class FakeAnnouncer:
         ]
 
 
-async def start(stack: Stack) -> PresenceService:
+class FastFailPresence(PresenceService):
+    """Presence whose ledger client does not retry in-process: outage tests stay quick."""
+
+    ledger_retries = 0
+
+
+async def start(stack: Stack, service: type[PresenceService] = PresenceService) -> PresenceService:
     await stack.add(LedgerService)
     PresenceService.autotick = False
-    presence = await stack.add(PresenceService)
+    presence = await stack.add(service)
     await stack.settle()
     return presence
 
@@ -69,8 +74,7 @@ async def tick(stack: Stack, presence: PresenceService, n: int = 1) -> None:
     for _ in range(n):
         stack.clock.advance(60)
         now = stack.clock.now()
-        await presence.flush_sessions(CHANNEL)  # as the scheduled tick does
-        await run_tick(presence, boundary_index(now, 60), now)
+        await presence.ticker.scheduled(boundary_index(now, 60), now)
     await stack.settle()
 
 

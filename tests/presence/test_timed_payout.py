@@ -7,11 +7,11 @@ from pathlib import Path
 
 from economy_presence.timed.owed import Owed
 from economy_shared.clock import FakeClock, to_ms
-from economy_shared.ledger_client import LedgerClient
 from economy_shared.testing import InMemoryBus
 from tests.helpers import CHANNEL
 from tests.presence.test_timed_helpers import (
     FakeAnnouncer,
+    FastFailPresence,
     earnings,
     join,
     ledger_down,
@@ -30,8 +30,7 @@ async def test_outage_delays_a_milestone_without_losing_or_doubling_it(
     announcer = FakeAnnouncer(bus)
     stack = make_stack(tmp_path, bus, clock, streaks=NO_STREAKS)
     try:
-        presence = await start(stack)
-        presence.ledger = LedgerClient(presence.client, timeout=1, retries=0)
+        presence = await start(stack, FastFailPresence)
         await join(stack, "alice")
         await tick(stack, presence, 59)
         ledger_down(stack)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from economy_presence.service import PresenceService
 from economy_shared.clock import FakeClock, to_ms
-from economy_shared.ledger_client import LedgerClient
 from economy_shared.pm.catalog import entries
 from economy_shared.testing import InMemoryBus
 from tests.helpers import CHANNEL, Stack
 from tests.presence.test_timed_helpers import (
     FakeAnnouncer,
+    FastFailPresence,
     audit_ok,
     balance,
     earnings,
@@ -141,8 +141,7 @@ async def test_a_rain_the_ledger_missed_is_paid_once_when_it_is_back(
     announcer = FakeAnnouncer(bus)
     stack = make_stack(tmp_path, bus, clock, rain=RAIN_ON)
     try:
-        presence = await start(stack)
-        presence.ledger = LedgerClient(presence.client, timeout=1, retries=0)
+        presence = await start(stack, FastFailPresence)
         await join(stack, "alice", "bob")
         ledger_down(stack)
         await until_rain(stack, presence)

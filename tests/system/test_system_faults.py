@@ -37,7 +37,8 @@ async def until(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
 
 
 async def test_sigkill_ledger_mid_run_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
+    stack = await SystemStack(tmp_path, ["ledger", "presence"],
+                              presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
                               onboarding={"welcome_wallet": 0}).start()
     robot = stack.robot
     assert robot is not None
@@ -45,7 +46,7 @@ async def test_sigkill_ledger_mid_run_loses_and_duplicates_nothing(tmp_path: Pat
         await robot.join("alice")
         await until(lambda: _ge(presence_paid(robot, "alice"), 2), 10, "first earnings")
         stack.procs["ledger"].kill()  # SIGKILL while presence keeps ticking
-        await asyncio.sleep(2.0)  # presence ticks with no ledger: amounts owed, kept in its carries
+        await asyncio.sleep(2.0)  # presence ticks with no ledger: each tick's request is kept (key + body) and re-sent
         stack.start_service("ledger")
         await stack.ready(["ledger"])
         await asyncio.sleep(1.5)
@@ -67,7 +68,8 @@ async def _ge(coro, n: int) -> bool:  # noqa: ANN001
 
 @pytest.mark.skipif(docker_requested(), reason="a container does not come back on the same port")
 async def test_services_survive_a_nats_restart(tmp_path: Path) -> None:
-    stack = await SystemStack(tmp_path, ["ledger", "presence"], presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
+    stack = await SystemStack(tmp_path, ["ledger", "presence"],
+                              presence={"tick_interval_seconds": 0.5, "night_watch": {"enabled": False}},
                               onboarding={"welcome_wallet": 0}).start()
     robot = stack.robot
     assert robot is not None

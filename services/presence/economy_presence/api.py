@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Mapping
 
-from economy_shared.clock import day_str
+from economy_shared.channels import ChannelDirectory
+from economy_shared.clock import Clock, day_str
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.presence import (
     PresentUsers,
     PresentUsersRequest,
@@ -16,45 +18,53 @@ from economy_shared.schemas.presence import (
 )
 from economy_shared.users import user_key
 
-from .tick import run_manual_tick
+from .sessions import SessionBook
+from .store import PresenceStore
+from .ticker import Ticker
 
-if TYPE_CHECKING:
-    from .service import PresenceService
 
-
-def register(service: PresenceService) -> None:
-    router = service.router
-
-    def book_of(channel: str):  # noqa: ANN202 - local helper
-        book = service.book_for(channel)
-        if book is None:
+def register(
+    router: RequestRouter,
+    books: Mapping[str, SessionBook],
+    channels: ChannelDirectory,
+    store: PresenceStore,
+    ticker: Ticker,
+    present_names: Callable[[str], list[str]],
+    streak_days: Callable[[str, str], Awaitable[int]],
+    clock: Clock,
+) -> None:
+    def channel_of(channel: str) -> str:
+        known = channels.known(channel)
+        if known is None:
             raise ServiceError(ErrorCode.NOT_FOUND, f"channel {channel!r} is not configured")
-        return book
+        return known
 
     @router.route(UserStatusRequest)
     async def user_status(req: UserStatusRequest) -> UserStatus:
-        book = book_of(req.channel)
+        channel = channel_of(req.channel)
         key = user_key(req.user)
-        session = book.sessions.get(key)
-        minutes = await service.store.minutes_on(service.canonical(req.channel), key, day_str(service.clock.now()))
+        session = books[channel].sessions.get(key)
         return UserStatus(
             present=session is not None,
             afk=bool(session and session.afk),
-            minutes_today=minutes,
-            streak_days=await service.streak_days(req.channel, key),
+            minutes_today=await store.minutes_on(channel, key, day_str(clock.now())),
+            streak_days=await streak_days(channel, key),
         )
 
     @router.route(PresentUsersRequest)
     async def present_users(req: PresentUsersRequest) -> PresentUsers:
-        return PresentUsers(users=service.eligible_names(service.canonical(req.channel)))
+        known = channels.known(req.channel)
+        return PresentUsers(users=present_names(known) if known is not None else [])
 
     @router.route(TickNowRequest)
     async def tick_now(req: TickNowRequest) -> TickResult:
-        """An extra presence minute now (operators, benchmarks), outside the wall-clock schedule:
-        the next scheduled tick still runs (see tick.run_manual_tick)."""
-        reports = await run_manual_tick(service, service.clock.now())
+        """One extra presence minute now (operators, benchmarks), numbered apart from the schedule.
+
+        It takes no wall-clock slot, so the scheduled ticks all still run, and each slot is paid once.
+        """
+        reports = await ticker.manual(clock.now())
         return TickResult(
             credited=sum(r.credited_users for r in reports),
             tick_ms=round(sum(r.seconds for r in reports) * 1000, 2),
-            tick_id=service.last_slot,
+            tick_id=int(reports[0].tick_id.lstrip("m")) if reports else 0,
         )

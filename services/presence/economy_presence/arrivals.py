@@ -1,26 +1,40 @@
-"""What a genuine arrival earns: the welcome wallet, once per user and channel, ever."""
+"""What a genuine arrival earns: the welcome wallet, once per user and channel, ever.
+
+Keyed ``welcome:<channel>:<user>``; an unanswered request is kept by the credit path and re-sent
+with the same body, so the wallet is paid once even if the ledger's reply is lost. The welcome PM
+goes out only when this very call paid it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from economy_shared.channels import channel_key
+from economy_shared.config import EconomyConfig
 from economy_shared.templating import safe_format
+from economy_shared.voice import Voice
 
-from .credit import credit
+from .credit import CreditPath, earning
 from .sessions import Arrival
 
-if TYPE_CHECKING:
-    from .service import PresenceService
 
+class WelcomeWallet:
+    def __init__(self, credits: CreditPath, voice: Voice, config: Callable[[], EconomyConfig]) -> None:
+        self._credits = credits
+        self._voice = voice
+        self._config = config
 
-async def on_genuine_arrival(service: PresenceService, channel: str, arrival: Arrival) -> None:
-    cfg = service.config
-    amount = cfg.onboarding.welcome_wallet
-    if amount <= 0:
-        return
-    key = f"welcome:{channel_key(channel)}:{arrival.key}"
-    if not await credit(service, channel, key, arrival.display, amount, "onboarding.wallet", "Welcome wallet"):
-        return  # paid before (once per user, ever), banned, or the ledger is away: the next arrival retries
-    text = safe_format(cfg.onboarding.welcome_message, amount=amount, currency=cfg.currency.plural)
-    await service.voice.notify(channel, arrival.display, text)
+    async def on_genuine_arrival(self, channel: str, arrival: Arrival) -> None:
+        cfg = self._config()
+        amount = cfg.onboarding.welcome_wallet
+        if amount <= 0:
+            return
+        outcome = await self._credits.credit(
+            channel,
+            f"welcome:{channel_key(channel)}:{arrival.key}",
+            earning(arrival.display, amount, "onboarding.wallet", "Welcome wallet"),
+            "welcome",
+        )
+        if outcome.applied:
+            text = safe_format(cfg.onboarding.welcome_message, amount=amount, currency=cfg.currency.plural)
+            await self._voice.notify(channel, arrival.display, text)

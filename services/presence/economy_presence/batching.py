@@ -1,18 +1,17 @@
 """Coalesce single credits into ``ledger.post_many`` requests: one ledger commit for many rewards.
 
-Each credit keeps its own idempotency key and its own outcome; only the transport is shared.
-A batch goes out when it is full or ``window`` seconds after its first credit arrived.
+Each credit keeps its own idempotency key and its own outcome (a ``LedgerOutcome``); only the
+transport is shared. A batch goes out when it is full or ``window`` seconds after its first credit.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from economy_shared.ledger_client import LedgerClient
 from economy_shared.ledger_outcome import LedgerOutcome
-from economy_shared.schemas.ledger import Posting, PostItem
+from economy_shared.schemas.ledger import PostItem
 
 
 @dataclass
@@ -30,12 +29,12 @@ class CreditBatcher:
         self._open: dict[str, _Batch] = {}
         self._inflight: set[asyncio.Task[None]] = set()
 
-    async def post(self, channel: str, key: str, postings: Sequence[Posting]) -> LedgerOutcome:
-        """Queue one idempotent post and wait for its own outcome (as ``LedgerClient.post`` would give it)."""
+    async def post(self, channel: str, item: PostItem) -> LedgerOutcome:
+        """Queue one idempotent post and wait for its own outcome."""
         loop = asyncio.get_running_loop()
         batch = self._open.setdefault(channel, _Batch())
         future: asyncio.Future[LedgerOutcome] = loop.create_future()
-        batch.items.append(PostItem(idempotency_key=key, postings=list(postings)))
+        batch.items.append(item)
         batch.waiters.append(future)
         if len(batch.items) >= self.max_items:
             self._send(channel)
@@ -56,11 +55,11 @@ class CreditBatcher:
     async def _deliver(self, channel: str, batch: _Batch) -> None:
         try:
             outcomes = await self._ledger.post_many(channel, batch.items)
-        except Exception as err:  # never leave a waiter hanging
+        except Exception as err:  # never leave a waiter hanging: unknown outcome, re-send as it is
             outcomes = [LedgerOutcome.unavailable(repr(err))] * len(batch.items)
-        for w, outcome in zip(batch.waiters, outcomes, strict=True):
-            if not w.done():
-                w.set_result(outcome)
+        for waiter, outcome in zip(batch.waiters, outcomes, strict=True):
+            if not waiter.done():
+                waiter.set_result(outcome)
 
     async def close(self) -> None:
         """Send what is queued and wait for it (shutdown)."""

@@ -1,50 +1,45 @@
-"""Presence storage: users seen, live sessions (for restart continuity), carries and daily minutes."""
+"""Presence storage: users seen, live sessions (for restart continuity), carries, daily minutes, and the
+ledger requests that got no answer (kept with their exact body until the ledger answers).
+
+``MIGRATIONS`` lives in ``migrations.py``; it is re-exported here for the shared migration test.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from economy_shared.db import Database
-from economy_shared.schemas.ledger import PostItem
 
-from .chat import MIGRATION as CHAT_MIGRATION
-from .timed import MIGRATION as TIMED_MIGRATION
+from .migrations import MIGRATIONS
 
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE users (
-            channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL,
-            first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
-            PRIMARY KEY (channel, user_key)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE sessions (
-            channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL,
-            started_ms INTEGER NOT NULL, afk INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (channel, user_key)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE channel_ticks (
-            channel TEXT PRIMARY KEY, last_slot INTEGER NOT NULL, last_tick_ms INTEGER NOT NULL
-        )""",
-        """CREATE TABLE carries (
-            channel TEXT NOT NULL, user_key TEXT NOT NULL, source TEXT NOT NULL, milli INTEGER NOT NULL,
-            PRIMARY KEY (channel, user_key, source)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE daily_presence (
-            channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL,
-            minutes INTEGER NOT NULL DEFAULT 0, active_minutes INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (channel, user_key, day)
-        ) WITHOUT ROWID""",
-    ],
-    TIMED_MIGRATION,  # 2: streaks, milestones, bridge, rain schedule, welcome back
-    CHAT_MIGRATION,  # 3: trigger cooldowns, caps, daily activity, analytics
-    [  # 4: tick credits the ledger did not answer, kept with their exact key and body until it does
-        """CREATE TABLE pending_posts (
-            channel TEXT NOT NULL, idem_key TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL,
-            PRIMARY KEY (channel, idem_key)
-        ) WITHOUT ROWID""",
-    ],
-]
+__all__ = ["MIGRATIONS", "KeptRequest", "PresenceStore", "TickRecord"]
+
+
+@dataclass(frozen=True)
+class KeptRequest:
+    """A ledger request that got no answer: re-sent later with this very key and body (a PostItem's JSON)."""
+
+    channel: str
+    key: str
+    source: str  # the metrics label of the money in it (presence, rain, chat …)
+    body: str
+
+
+@dataclass(frozen=True)
+class TickRecord:
+    """Everything one tick of one channel writes, in one transaction."""
+
+    channel: str
+    at_ms: int
+    day: str
+    carries: dict[str, int]  # user key -> milli-Z below one whole Z
+    source: str
+    minutes: list[tuple[str, int]]  # (user key, 1 if active else 0)
+    kept: list[KeptRequest]  # this tick's requests that got no answer
+    slot: int | None = None  # the scheduled slot; None for a manual tick
+    manual: int | None = None  # the manual tick's number; None for a scheduled tick
 
 
 class PresenceStore:
@@ -59,22 +54,13 @@ class PresenceStore:
         rows = await self.db.fetchall("SELECT * FROM sessions WHERE channel=?", (channel,))
         return [dict(r) for r in rows]
 
-    async def pending_posts(self, channel: str) -> list[PostItem]:
-        """Credits sent but never answered, oldest first: re-sent as they are (same key, same body)."""
-        rows = await self.db.fetchall(
-            "SELECT body FROM pending_posts WHERE channel=? ORDER BY created_ms, idem_key", (channel,)
-        )
-        return [PostItem.model_validate_json(r["body"]) for r in rows]
-
-    async def drop_pending(self, channel: str, keys: Iterable[str]) -> None:
-        async with self.db.transaction() as conn:
-            await conn.executemany(
-                "DELETE FROM pending_posts WHERE channel=? AND idem_key=?", [(channel, k) for k in keys]
-            )
-
     async def last_tick(self, channel: str) -> tuple[int, int] | None:
         row = await self.db.fetchone("SELECT last_slot, last_tick_ms FROM channel_ticks WHERE channel=?", (channel,))
         return (row["last_slot"], row["last_tick_ms"]) if row else None
+
+    async def manual_ticks(self, channel: str) -> int:
+        row = await self.db.fetchone("SELECT manual_ticks FROM channel_ticks WHERE channel=?", (channel,))
+        return int(row["manual_ticks"]) if row else 0
 
     async def carries(self, channel: str, source: str) -> dict[str, int]:
         rows = await self.db.fetchall(
@@ -121,37 +107,62 @@ class PresenceStore:
                     [(ms, channel, k) for k, ms in left],
                 )
 
-    async def commit_tick(
-        self,
-        channel: str,
-        slot: int,
-        at_ms: int,
-        day: str,
-        carries: dict[str, int],
-        source: str,
-        minutes: Iterable[tuple[str, int]],
-        pending: Iterable[PostItem] = (),
-    ) -> None:
-        """One transaction per tick: the new carries, everyone's minute, unanswered credits, the tick marker."""
+    async def commit_tick(self, tick: TickRecord) -> None:
+        """One transaction per tick: the new carries, everyone's minute, unanswered requests, the tick marker."""
+        channel = tick.channel
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO pending_posts (channel, idem_key, body, created_ms) VALUES (?,?,?,?) "
-                "ON CONFLICT(channel, idem_key) DO NOTHING",
-                [(channel, item.idempotency_key, item.model_dump_json(), at_ms) for item in pending],
-            )
             await conn.executemany(
                 "INSERT INTO carries (channel, user_key, source, milli) VALUES (?,?,?,?) "
                 "ON CONFLICT(channel, user_key, source) DO UPDATE SET milli=excluded.milli",
-                [(channel, k, source, m) for k, m in carries.items()],
+                [(channel, k, tick.source, m) for k, m in tick.carries.items()],
             )
             await conn.executemany(
                 "INSERT INTO daily_presence (channel, user_key, day, minutes, active_minutes) VALUES (?,?,?,1,?) "
                 "ON CONFLICT(channel, user_key, day) DO UPDATE SET minutes=minutes+1, "
                 "active_minutes=active_minutes+excluded.active_minutes",
-                [(channel, k, day, active) for k, active in minutes],
+                [(channel, k, tick.day, active) for k, active in tick.minutes],
             )
+            await _keep(conn, tick.kept, tick.at_ms)
             await conn.execute(
                 "INSERT INTO channel_ticks (channel, last_slot, last_tick_ms) VALUES (?,?,?) "
-                "ON CONFLICT(channel) DO UPDATE SET last_slot=excluded.last_slot, last_tick_ms=excluded.last_tick_ms",
-                (channel, slot, at_ms),
+                "ON CONFLICT(channel) DO NOTHING",
+                (channel, tick.slot if tick.slot is not None else -1, tick.at_ms),
             )
+            if tick.slot is not None:
+                await conn.execute(
+                    "UPDATE channel_ticks SET last_slot=?, last_tick_ms=? WHERE channel=?",
+                    (tick.slot, tick.at_ms, channel),
+                )
+            if tick.manual is not None:
+                await conn.execute("UPDATE channel_ticks SET manual_ticks=? WHERE channel=?", (tick.manual, channel))
+
+    # ---- ledger requests that got no answer ---------------------------------------------------------
+    async def keep(self, kept: Sequence[KeptRequest], now_ms: int) -> None:
+        if kept:
+            async with self.db.transaction() as conn:
+                await _keep(conn, kept, now_ms)
+
+    async def kept(self) -> list[KeptRequest]:
+        rows = await self.db.fetchall("SELECT channel, idem_key, source, body FROM unanswered ORDER BY created_ms")
+        return [KeptRequest(r["channel"], r["idem_key"], r["source"], r["body"]) for r in rows]
+
+    async def settle_kept(self, answered: Sequence[KeptRequest], unanswered: Sequence[KeptRequest]) -> None:
+        """Forget requests the ledger answered; count another attempt for the rest."""
+        if not answered and not unanswered:
+            return
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "DELETE FROM unanswered WHERE channel=? AND idem_key=?", [(k.channel, k.key) for k in answered]
+            )
+            await conn.executemany(
+                "UPDATE unanswered SET attempts=attempts+1 WHERE channel=? AND idem_key=?",
+                [(k.channel, k.key) for k in unanswered],
+            )
+
+
+async def _keep(conn: Any, kept: Sequence[KeptRequest], now_ms: int) -> None:
+    """The first body kept under a key wins: a key is only ever re-sent with the body first sent."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO unanswered (channel, idem_key, source, body, created_ms) VALUES (?,?,?,?,?)",
+        [(k.channel, k.key, k.source, k.body, now_ms) for k in kept],
+    )

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
 
-from economy_shared.clock import day_str, to_ms
+from economy_shared.clock import Clock, day_str, to_ms
+from economy_shared.config import EconomyConfig
 from economy_shared.runtime.logging import get_logger
 from economy_shared.users import user_key
 
+from ..sessions import Arrival
 from . import media
 from . import triggers as tr
 from .engine import SURVIVED, ChannelChat, ChatEngine
-
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from ..sessions import Arrival
 
 log = get_logger("economy.presence.chat")
 
 
 class ContentEvents:
-    def __init__(self, engine: ChatEngine) -> None:
+    def __init__(
+        self,
+        engine: ChatEngine,
+        config: Callable[[], EconomyConfig],
+        clock: Clock,
+        current_media: Callable[[str], Awaitable[Any]],
+        kv_get: Callable[..., Awaitable[Any]],
+    ) -> None:
         self.engine = engine
-        self.service = engine.service
+        self._config = config
+        self._clock = clock
+        self._current_media = current_media
+        self._kv_get = kv_get
 
     def eligible_present(self, channel: str) -> dict[str, str]:
-        cfg = self.service.config
+        cfg = self._config()
         return {k: s.display for k, s in self.engine.people.present(channel).items() if not cfg.is_ignored(s.display)}
 
     def on_change(self, event: Any) -> None:
@@ -34,7 +43,7 @@ class ContentEvents:
         info = media.from_event(event)
         if st is None or info is None:
             return
-        now = self.service.clock.now()
+        now = self._clock.now()
         if st.play is not None and st.play.is_same(info, now):
             return  # the robot re-announced the item already playing: keep likes and claims
         previous = st.play
@@ -45,12 +54,12 @@ class ContentEvents:
             self.pay_survivors(st, previous, now)
 
     def pay_survivors(self, st: ChannelChat, play: media.Play, now: datetime) -> int:
-        t = self.service.config.content_triggers.survived_full_media
+        t = self._config().content_triggers.survived_full_media
         if not t.enabled or t.reward <= 0:
             return 0
         if not tr.media_ran_enough(play.started, play.duration_s, now, t.min_presence_percent):
             return 0
-        cfg = self.service.config
+        cfg = self._config()
         ignored = {k for k, display in play.present_at_start.items() if cfg.is_ignored(display)}
         winners = tr.survivors(play.present_at_start, self.eligible_present(st.name), play.rejoined, ignored)
         day = day_str(now)
@@ -64,10 +73,10 @@ class ContentEvents:
     def on_arrival(self, channel: str, arrival: Arrival) -> None:
         """A genuine arrival (not a bounce): open a greeting window; it breaks any "survived" run."""
         st = self.engine.state(channel)
-        if st is None or self.service.config.is_ignored(arrival.display):
+        if st is None or self._config().is_ignored(arrival.display):
             return
-        now = self.service.clock.now()
-        window = self.service.config.social_triggers.greeted_newcomer.window_seconds
+        now = self._clock.now()
+        window = self._config().social_triggers.greeted_newcomer.window_seconds
         tr.prune_joins(st.joins, now, window)
         key = user_key(arrival.display)
         st.joins[key] = tr.RecentJoin(arrival.display, now, str(to_ms(now)))
@@ -84,19 +93,19 @@ class ContentEvents:
         st = self.engine.channels[channel]
         kv_known, kv = True, None
         try:
-            raw = await self.service.client.get_state_current_media(channel)
+            raw = await self._current_media(channel)
             kv = media.from_payload(raw) if isinstance(raw, dict) else None
         except Exception as err:  # BucketNotFoundError, timeouts, no robot yet
             kv_known = False
             log.info("no_robot_current_media", channel=channel, error=type(err).__name__)
-        st.play = media.recover(saved, kv, kv_known, self.service.clock.now())
+        st.play = media.recover(saved, kv, kv_known, self._clock.now())
         if st.play is not saved:
             self.engine.dirty_plays.add(channel)
             self.engine.changed()
 
     async def load_emotes(self, channel: str) -> None:
         try:
-            raw = await self.service.client.kv_get(f"kryten_{channel}_emotes", "list", default=None, parse_json=True)
+            raw = await self._kv_get(f"kryten_{channel}_emotes", "list", default=None, parse_json=True)
         except Exception as err:
             log.info("no_robot_emotes", channel=channel, error=type(err).__name__)
             return

@@ -17,9 +17,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from economy_shared.clock import day_str, to_ms
+from economy_shared.channels import ChannelDirectory
+from economy_shared.clock import Clock, day_str, to_ms
+from economy_shared.config import EconomyConfig
 from economy_shared.users import SERVER_NAME, user_key
 
 from ..accrual import accrue, to_milli
@@ -29,11 +31,8 @@ from .aliases import AliasResolver
 from .limits import Limits
 from .matching import clean, emotes_in, has_gif, is_laugh, kudos_targets, name_tokens
 from .media import Play
+from .payer import TriggerPayer
 from .people import People
-
-if TYPE_CHECKING:
-    from ..service import PresenceService
-    from .payer import Payer
 
 LONG, FIRST_OF_DAY, STARTER = "chat.long_message", "chat.first_message_of_day", "chat.conversation_starter"
 LAUGH, KUDOS = "chat.laugh_received", "chat.kudos_received"
@@ -74,27 +73,35 @@ class Msg:
 class ChatEngine:
     def __init__(
         self,
-        service: PresenceService,
+        config: Callable[[], EconomyConfig],
+        clock: Clock,
+        spawn: Callable[..., Any],
+        channels: ChannelDirectory,
         limits: Limits,
         activity: Activity,
-        payer: Payer,
+        payer: TriggerPayer,
         aliases: AliasResolver,
+        people: People,
         changed: Callable[[], None],
     ) -> None:
-        self.service = service
+        self._config = config
+        self._clock = clock
+        self._spawn = spawn
+        self._directory = channels
         self.limits = limits
         self.activity = activity
         self.payer = payer
         self.aliases = aliases
-        self.people = People(service)
+        self.people = people
         self.changed = changed
-        self.channels: dict[str, ChannelChat] = {c: ChannelChat(c) for c in service.config.channel_names()}
+        self.channels: dict[str, ChannelChat] = {c: ChannelChat(c) for c in channels}
         self.dirty_channels: set[str] = set()
         self.dirty_plays: set[str] = set()
         self.dirty_carries: set[tuple[str, str]] = set()
 
     def state(self, channel: str) -> ChannelChat | None:
-        return self.channels.get(self.service.canonical(channel))
+        known = self._directory.known(channel)
+        return self.channels.get(known) if known is not None else None
 
     # ---- chatmsg ----------------------------------------------------------------------------------
     def on_message(self, event: Any) -> None:
@@ -105,9 +112,9 @@ class ChatEngine:
         key = user_key(name)
         if key == SERVER_NAME or not key:
             return
-        cfg = self.service.config
+        cfg = self._config()
         text = clean(getattr(event, "message", "") or "")
-        now = self.service.clock.now()
+        now = self._clock.now()
         if key == user_key(cfg.bot.username):
             self._bot_line(st, text, now)
             return
@@ -126,7 +133,7 @@ class ChatEngine:
         self._greet(m)
         self._mentions(m, set(kudos))
         if kudos:
-            self.service.spawn(self._kudos(m, kudos), name="chat-kudos")
+            self._spawn(self._kudos(m, kudos), name="chat-kudos")
         self._laugh_or_joke(m)
         st.lines.append(tr.HumanLine(key, name, now, addressed_bot=user_key(cfg.bot.username) in m.tokens))
         st.last_at, st.last_speaker = now, key
@@ -136,7 +143,7 @@ class ChatEngine:
     def _count(self, m: Msg) -> None:
         ch, act = m.st.name, self.activity
         act.bump(ch, m.key, m.day, "messages_sent")
-        if len(m.text.strip()) >= self.service.config.chat_triggers.long_message.min_chars:
+        if len(m.text.strip()) >= self._config().chat_triggers.long_message.min_chars:
             act.bump(ch, m.key, m.day, "long_messages")
         if has_gif(m.text):
             act.bump(ch, m.key, m.day, "gifs_posted")
@@ -148,7 +155,7 @@ class ChatEngine:
         self.payer.pay(m.st.name, tid, user, amount, parts, reason, m.day, **kw)
 
     def _long(self, m: Msg) -> None:
-        t = self.service.config.chat_triggers.long_message
+        t = self._config().chat_triggers.long_message
         if not t.enabled or t.reward <= 0 or len(m.text.strip()) < t.min_chars:
             return
         w = tr.hour_window(m.now)
@@ -157,7 +164,7 @@ class ChatEngine:
             self._pay(m, LONG, m.name, t.reward, (m.key, w.id, str(n)), f"Chat trigger: {LONG}")
 
     def _first_of_day(self, m: Msg) -> None:
-        t = self.service.config.chat_triggers.first_message_of_day
+        t = self._config().chat_triggers.first_message_of_day
         if not t.enabled or t.reward <= 0:
             return
         w = tr.day_window(m.now)
@@ -165,7 +172,7 @@ class ChatEngine:
             self._pay(m, FIRST_OF_DAY, m.name, t.reward, (m.key, m.day), f"Chat trigger: {FIRST_OF_DAY}")
 
     def _starter(self, m: Msg) -> None:
-        t = self.service.config.chat_triggers.conversation_starter
+        t = self._config().chat_triggers.conversation_starter
         st = m.st
         if not t.enabled or t.reward <= 0:
             return
@@ -174,7 +181,7 @@ class ChatEngine:
             self._pay(m, STARTER, m.name, t.reward, (silence,), f"Chat trigger: {STARTER}")
 
     def _first_after(self, m: Msg) -> None:
-        t = self.service.config.content_triggers.first_after_media_change
+        t = self._config().content_triggers.first_after_media_change
         play = m.st.play
         if not t.enabled or t.reward <= 0 or play is None or play.first_claimed is not None:
             return
@@ -184,7 +191,7 @@ class ChatEngine:
             self._pay(m, FIRST_AFTER, m.name, t.reward, (play.play_id,), f"Chat trigger: {FIRST_AFTER}")
 
     def _comment(self, m: Msg) -> None:
-        t = self.service.config.content_triggers.comment_during_media
+        t = self._config().content_triggers.comment_during_media
         play, st = m.st.play, m.st
         if not t.enabled or t.reward_per_message <= 0 or play is None or not play.running(m.now):
             return
@@ -199,7 +206,7 @@ class ChatEngine:
             self._pay(m, COMMENT, m.name, whole, (m.key, play.play_id, f"c{n}"), f"Chat trigger: {COMMENT}")
 
     def _greet(self, m: Msg) -> None:
-        t = self.service.config.social_triggers.greeted_newcomer
+        t = self._config().social_triggers.greeted_newcomer
         if not t.enabled or t.reward <= 0 or not m.st.joins:
             return
         tr.prune_joins(m.st.joins, m.now, t.window_seconds)
@@ -208,14 +215,14 @@ class ChatEngine:
             self._pay(m, GREETED, m.name, t.reward, (joiner, j.arrival_id), f"Greeted {j.display}", related=j.display)
 
     def _mentions(self, m: Msg, kudos: set[str]) -> None:
-        t = self.service.config.social_triggers.mentioned_by_other
+        t = self._config().social_triggers.mentioned_by_other
         if not t.enabled or t.reward <= 0:
             return
         present = self.people.present(m.st.name)
         w = tr.hour_window(m.now)
         for target in tr.mentioned(m.tokens, present, m.key, kudos):
             display = present[target].display
-            if self.service.config.is_ignored(display):
+            if self._config().is_ignored(display):
                 continue
             n = self.limits.claim(m.st.name, f"{MENTIONED}:{m.key}>{target}", w, t.max_per_hour_same_user)
             if n is not None:
@@ -223,13 +230,13 @@ class ChatEngine:
                           related=m.name)
 
     async def _kudos(self, m: Msg, targets: list[str]) -> None:
-        t = self.service.config.chat_triggers.kudos_received
+        t = self._config().chat_triggers.kudos_received
         ch = m.st.name
         for typed in targets:
-            if (t.self_excluded and typed == m.key) or self.service.config.is_ignored(typed):
+            if (t.self_excluded and typed == m.key) or self._config().is_ignored(typed):
                 continue
             known = await self.people.resolve(ch, typed, self.aliases)
-            if known is None or self.service.config.is_ignored(known[1]):
+            if known is None or self._config().is_ignored(known[1]):
                 continue
             target, display = known
             if t.self_excluded and await self.aliases.same_person(m.key, target):
@@ -250,16 +257,16 @@ class ChatEngine:
         if not is_laugh(m.text):
             m.st.joke = tr.Joke(m.msg_id, m.key, m.name, m.now)
             return
-        t = self.service.config.chat_triggers.laugh_received
+        t = self._config().chat_triggers.laugh_received
         joke = m.st.joke
         if not t.enabled or t.reward_per_laugher <= 0 or joke is None:
             return
         if not tr.laugh_blocked(joke, m.key, m.now, t.window_seconds, t.max_laughers_per_joke, t.self_excluded):
-            self.service.spawn(self._laugh(m, joke), name="chat-laugh")
+            self._spawn(self._laugh(m, joke), name="chat-laugh")
 
     async def _laugh(self, m: Msg, joke: tr.Joke) -> None:
-        t = self.service.config.chat_triggers.laugh_received
-        if self.service.config.is_ignored(joke.teller):
+        t = self._config().chat_triggers.laugh_received
+        if self._config().is_ignored(joke.teller):
             return
         if t.self_excluded and await self.aliases.same_person(m.key, joke.teller_key):
             return
@@ -275,14 +282,14 @@ class ChatEngine:
     # ---- the bot's own lines -----------------------------------------------------------------------
     def _bot_line(self, st: ChannelChat, text: str, now: datetime) -> None:
         """The bot never earns; its reply pays the human it answered (sprint3.md §9.17)."""
-        t = self.service.config.social_triggers.bot_interaction
+        t = self._config().social_triggers.bot_interaction
         if not t.enabled or t.reward <= 0:
             return
         line = tr.bot_partner(st.lines, name_tokens(text), now, t.reply_window_seconds)
         if line is None:
             return
         line.answered = True
-        if self.service.config.is_ignored(line.display):
+        if self._config().is_ignored(line.display):
             return
         w, day = tr.day_window(now), day_str(now)
         n = self.limits.claim(st.name, f"{BOT}:{line.key}", w, t.max_per_day)

@@ -1,9 +1,10 @@
-"""Paying a trigger: an idempotent ``earn`` posting through ``credit()``, off the chat path.
+"""Paying a trigger: an idempotent ``earn`` posting through the one credit path, off the chat path.
 
 Keys are derived from the business fact: ``chat:<channel>:<trigger_id>:<fact parts>``, e.g.
 ``chat:lounge:chat.long_message:alice:h493712:3`` (alice's 3rd paying long message of that
 clock hour) or ``chat:lounge:content.like_current:bob:<play id>``. A retry, a replay after a
-restart or a counter lost in a crash all hit the same key, so nothing is paid twice.
+restart or a counter lost in a crash all hit the same key, so nothing is paid twice. A credit the
+ledger did not answer is kept by the credit path and re-sent with the same key and body.
 """
 
 from __future__ import annotations
@@ -12,30 +13,28 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from prometheus_client import Counter, Gauge
-
+from economy_shared.channels import channel_key
+from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.users import user_key
 
-from ..credit import credit
+from ..credit import CreditPath, earning
+from ..metrics import PresenceMetrics
 from .activity import Activity
-
-if TYPE_CHECKING:
-    from ..service import PresenceService
 
 MAX_KEY = 240  # the ledger's idempotency key limit
 
 
 def fact_key(channel: str, trigger_id: str, *parts: str) -> str:
-    key = ":".join(("chat", channel.casefold(), trigger_id, *parts))
+    key = ":".join(("chat", channel_key(channel), trigger_id, *parts))
     if len(key) <= MAX_KEY:
         return key
     digest = hashlib.sha256(key.encode()).hexdigest()[:40]
     return f"chat:{trigger_id}:h:{digest}"
 
 
-class Payer:
+class TriggerPayer:
     """Spawns credits with bounded concurrency; records analytics for each one actually paid.
 
     Credits are batched into ``ledger.post_many`` (about 1,300 a second through one ledger), so a
@@ -46,22 +45,25 @@ class Payer:
 
     def __init__(
         self,
-        service: PresenceService,
+        credits: CreditPath,
         activity: Activity,
         changed: Callable[[], None],
+        spawn: Callable[..., Any],
+        metrics: PresenceMetrics,
+        log: Any,
         concurrency: int = 512,  # credits are batched into ledger.post_many, so many may wait at once
         max_pending: int = 20_000,
     ) -> None:
-        self._service = service
+        self._credits = credits
+        self._spawn = spawn
+        self._log = log
         self._activity = activity
         self._changed = changed
         self._slots = asyncio.Semaphore(concurrency)
         self.max_pending = max_pending
         self.pending = 0
-        reg = service.metrics.registry
-        self._backlog = Gauge("economy_chat_credit_backlog", "Chat rewards waiting for the ledger", registry=reg)
-        self._dropped = Counter("economy_chat_rewards_dropped_total", "Chat rewards dropped: backlog full",
-                                ["channel"], registry=reg)
+        self._backlog = metrics.chat_backlog
+        self._dropped = metrics.chat_dropped
         self._warned_at = 0.0
 
     def pay(
@@ -76,7 +78,6 @@ class Payer:
         *,
         related: str | None = None,
         on_paid: Callable[[], None] | None = None,
-        on_unpaid: Callable[[], None] | None = None,
     ) -> None:
         if amount <= 0:
             return
@@ -85,15 +86,14 @@ class Payer:
             now = time.monotonic()
             if now - self._warned_at > 60:
                 self._warned_at = now
-                self._service.log.warning("chat_credit_backlog_full", channel=channel, pending=self.pending)
+                self._log.warning("chat_credit_backlog_full", channel=channel, pending=self.pending)
             return
         self.pending += 1
         self._backlog.set(self.pending)
-        work = self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related,
-                            on_paid=on_paid, on_unpaid=on_unpaid)
-        self._service.spawn(self._counted(work), name=f"pay-{trigger_id}")
+        work = self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related, on_paid=on_paid)
+        self._spawn(self._counted(work), name=f"pay-{trigger_id}")
 
-    async def _counted(self, work: Awaitable[bool]) -> None:
+    async def _counted(self, work: Awaitable[LedgerOutcome]) -> None:
         """Run one queued credit and keep the backlog count right whatever happens."""
         try:
             await work
@@ -113,17 +113,17 @@ class Payer:
         *,
         related: str | None = None,
         on_paid: Callable[[], None] | None = None,
-        on_unpaid: Callable[[], None] | None = None,
-    ) -> bool:
+    ) -> LedgerOutcome:
+        """Credit now; analytics and ``on_paid`` only when this call moved the money."""
         metadata: dict[str, Any] | None = {"related_user": related} if related else None
         key = fact_key(channel, trigger_id, *parts)
         async with self._slots:
-            paid = await credit(self._service, channel, key, user, amount, trigger_id, reason[:200], metadata)
-        if paid:
+            outcome = await self._credits.credit(
+                channel, key, earning(user, amount, trigger_id, reason, metadata), trigger_id.split(".")[0] or "other"
+            )
+        if outcome.applied:
             self._activity.hit(channel, trigger_id, day, user_key(user), amount)
             if on_paid is not None:
                 on_paid()
             self._changed()
-        elif on_unpaid is not None:
-            on_unpaid()
-        return paid
+        return outcome

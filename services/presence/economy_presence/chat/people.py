@@ -7,31 +7,27 @@ its owner through kryten-userstats when the alias itself is unknown.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
-from economy_shared.runtime.requests import call
-from economy_shared.schemas.ledger import AccountView, BalanceRequest
-from economy_shared.subjects import service_subject
+from economy_shared.ledger_client import LedgerClient
 
+from ..sessions import Session, SessionBook
 from .aliases import AliasResolver
-
-if TYPE_CHECKING:
-    from ..service import PresenceService
-    from ..sessions import Session
 
 MAX_NAME = 64
 _NOBODY: dict[str, Session] = {}
 
 
 class People:
-    def __init__(self, service: PresenceService, max_cached: int = 20_000) -> None:
-        self._service = service
+    def __init__(self, books: Mapping[str, SessionBook], ledger: LedgerClient, max_cached: int = 20_000) -> None:
+        self._books = books
+        self._ledger = ledger  # a short timeout: this lookup sits on the chat path
         self._accounts: dict[tuple[str, str], str] = {}  # (channel, key) -> display; accounts never vanish
         self._max = max_cached
 
     def present(self, channel: str) -> dict[str, Session]:
         """Present, earning-eligible sessions by user key (the presence book; read-only)."""
-        book = self._service.book_for(channel)
+        book = self._books.get(channel)
         return book.sessions if book is not None else _NOBODY
 
     async def resolve(self, channel: str, key: str, aliases: AliasResolver) -> tuple[str, str] | None:
@@ -58,14 +54,8 @@ class People:
         cached = self._accounts.get((channel, key))
         if cached is not None:
             return cached
-        timeout = min(3.0, self._service.config.nats.request_timeout_seconds)
-        reply = await call(
-            self._service.client, service_subject("ledger"), BalanceRequest(channel=channel, user=key), timeout
-        )
-        if not reply.success:
-            return None
-        view = AccountView.model_validate(reply.data)
-        if not view.found:
+        view = await self._ledger.account(channel, key)
+        if view is None or not view.found:
             return None
         if len(self._accounts) >= self._max:
             self._accounts.clear()

@@ -1,6 +1,6 @@
 """SQL for chat earning: caps, channel chat state, the current play, likes, activity, analytics.
 
-The tables are migration 3 of the presence database (``chat.MIGRATION``). Everything the chat
+The tables are migration 3 of the presence database (``..migrations``). Everything the chat
 path changes is written behind in one transaction per flush (``write``); likes are written
 through because a ``like`` is a PM command, not the hot path.
 """
@@ -18,49 +18,6 @@ from .activity import ACTIVITY_FIELDS, ActivityBatch
 from .limits import LimitRow
 
 KEEP_TRIGGER_USERS_DAYS = 90
-
-SCHEMA: list[str] = [
-    """CREATE TABLE chat_limits (
-        channel TEXT NOT NULL, scope TEXT NOT NULL, win TEXT NOT NULL,
-        count INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
-        PRIMARY KEY (channel, scope, win)
-    ) WITHOUT ROWID""",
-    "CREATE INDEX chat_limits_expiry ON chat_limits (expires_ms)",
-    """CREATE TABLE chat_channel (
-        channel TEXT PRIMARY KEY, last_message_ms INTEGER, last_speaker TEXT
-    )""",
-    """CREATE TABLE chat_media (
-        channel TEXT PRIMARY KEY, play_id TEXT NOT NULL, media_type TEXT NOT NULL, media_id TEXT NOT NULL,
-        uid INTEGER, title TEXT NOT NULL, duration_s INTEGER NOT NULL, started_ms INTEGER NOT NULL,
-        first_claimed TEXT, present_json TEXT NOT NULL DEFAULT '{}'
-    )""",
-    """CREATE TABLE chat_likes (
-        channel TEXT NOT NULL, play_id TEXT NOT NULL, user_key TEXT NOT NULL,
-        PRIMARY KEY (channel, play_id, user_key)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE daily_activity (
-        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL,
-        messages_sent INTEGER NOT NULL DEFAULT 0, long_messages INTEGER NOT NULL DEFAULT 0,
-        gifs_posted INTEGER NOT NULL DEFAULT 0, unique_emotes_used INTEGER NOT NULL DEFAULT 0,
-        kudos_given INTEGER NOT NULL DEFAULT 0, kudos_received INTEGER NOT NULL DEFAULT 0,
-        laughs_received INTEGER NOT NULL DEFAULT 0, bot_interactions INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (channel, user_key, day)
-    ) WITHOUT ROWID""",
-    "CREATE INDEX daily_activity_by_day ON daily_activity (channel, day)",
-    """CREATE TABLE daily_emotes (
-        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, emote TEXT NOT NULL,
-        PRIMARY KEY (channel, user_key, day, emote)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE trigger_analytics (
-        channel TEXT NOT NULL, trigger_id TEXT NOT NULL, day TEXT NOT NULL,
-        hits INTEGER NOT NULL DEFAULT 0, z_awarded INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (channel, trigger_id, day)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE trigger_users (
-        channel TEXT NOT NULL, trigger_id TEXT NOT NULL, day TEXT NOT NULL, user_key TEXT NOT NULL,
-        PRIMARY KEY (channel, trigger_id, day, user_key)
-    ) WITHOUT ROWID""",
-]
 
 _COUNTER_COLS = ", ".join(ACTIVITY_FIELDS)
 _ACTIVITY_UPSERT = (

@@ -1,50 +1,73 @@
 """Time-based earning (sprint 2): streaks, dwell milestones, bridge, rain, welcome back.
 
-``TimedRewards`` is the hook object the presence service calls. The rules are pure modules
-(``streaks``, ``milestones``, ``bridge``, ``welcome_back``, ``rain.split``/``next_rain``); SQL is
-in ``store``; every earning is an idempotent ledger posting keyed by its business fact.
+``TimedRewards`` holds the hooks the presence tick and arrivals call. The rules are pure modules
+(``streaks``, ``milestones``, ``bridge``, ``welcome_back``, ``rain.split``/``next_rain``); SQL is in
+``store``; every earning is an idempotent ledger posting keyed by its business fact, paid through the
+one credit path (``..credit``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
-from economy_shared.clock import to_ms, utc_day
+from economy_shared.clock import Clock, to_ms, utc_day
+from economy_shared.config import EconomyConfig
+from economy_shared.db import Database
+from economy_shared.ledger_client import LedgerClient
+from economy_shared.voice import Voice
 
-from . import commands
+from ..credit import CreditPath
+from ..sessions import Arrival, Session
+from .admin_rain import AdminRain
 from .daily import DailyRules
-from .payout import Payer
+from .payout import OwedPayer
 from .rain import Rain
-from .store import MIGRATION, TimedStore
+from .store import TimedStore
 from .streaks import effective_streak
 from .welcome_back import welcome_back_owed
 
-if TYPE_CHECKING:
-    from ..service import PresenceService
-    from ..sessions import Arrival, Session
-
-__all__ = ["MIGRATION", "TimedRewards"]
+__all__ = ["TimedRewards"]
 
 
 class TimedRewards:
-    """Hooks the presence service calls: ``setup``, ``start``, ``on_minutes``, ``on_arrival``, ``streak_days``."""
+    """Hooks: ``start``, ``on_minutes``, ``on_arrival``, ``streak_days``.
 
-    def __init__(self, service: PresenceService) -> None:
-        self.service = service
+    Parts: ``store``, ``payer``, ``daily``, ``rain``, ``admin_rain``.
+    """
 
-    async def setup(self) -> None:
-        """Build the parts and register the admin ``rain`` PM command."""
-        self.store: TimedStore = TimedStore(self.service.database)
-        self.payer: Payer = Payer(self.service, self.store)
-        self.daily: DailyRules = DailyRules(self.service, self.store)
-        self.rain: Rain = Rain(self.service, self.store)
-        commands.register(self.service, self.rain)
+    def __init__(
+        self,
+        database: Database,
+        credits: CreditPath,
+        ledger: LedgerClient,
+        voice: Voice,
+        config: Callable[[], EconomyConfig],
+        clock: Clock,
+        spawn: Callable[..., Any],
+        channels: Sequence[str],
+        present_names: Callable[[str], list[str]],
+        log: Any,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._channels = list(channels)
+        self._log = log
+        self.store = TimedStore(database)
+        self.payer = OwedPayer(self.store, credits, voice, clock, spawn, log)
+
+        def notify(channel: str, user: str, text: str) -> None:
+            spawn(voice.notify(channel, user, text), name="bridge-reminder")
+
+        self.daily = DailyRules(self.store, config, clock, notify)
+        self.rain = Rain(self.store, credits, voice, config, clock, spawn, channels, log)
+        self.admin_rain = AdminRain(self.rain, ledger, credits, present_names, clock)
 
     async def start(self) -> None:
         """Seed today's progress (settling anything a crash left), load the rain schedule, pay what is owed."""
-        now = self.service.clock.now()
-        for channel in self.service.config.channel_names():
+        now = self._clock.now()
+        for channel in self._channels:
             await self.daily.seed(channel, now)
         await self.rain.start()
         self.payer.kick()
@@ -57,18 +80,18 @@ class TimedRewards:
         try:
             await self.daily.on_minutes(channel, present, at)
         except Exception:
-            self.service.log.exception("timed_rules_failed", channel=channel)
+            self._log.exception("timed_rules_failed", channel=channel)
         self.payer.kick()  # pays what this tick made owed, and retries what an outage left
         self.rain.on_tick(channel, present, at)
 
     async def on_arrival(self, channel: str, arrival: Arrival) -> None:
         """After the welcome wallet on a genuine arrival: welcome back."""
-        now = self.service.clock.now()
-        owed = welcome_back_owed(self.service.config, channel, arrival, utc_day(now))
+        now = self._clock.now()
+        owed = welcome_back_owed(self._config(), channel, arrival, utc_day(now))
         if owed is not None:
             await self.store.add_owed(channel, [owed], to_ms(now))
             self.payer.kick()
 
     async def streak_days(self, channel: str, key: str) -> int:
         state = await self.store.streak(channel, key)
-        return effective_streak(state, utc_day(self.service.clock.now()))
+        return effective_streak(state, utc_day(self._clock.now()))

@@ -8,41 +8,45 @@ by ``TimedRewards`` after every tick).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
-from economy_shared.clock import day_str, to_ms
+from economy_shared.channels import channel_key
+from economy_shared.clock import Clock, day_str, to_ms
+from economy_shared.config import EconomyConfig
 
+from ..sessions import Session
 from . import bridge, milestones
 from .owed import Owed
 from .progress import DayProgress
 from .store import TimedStore, TimedTx
 from .streaks import StreakState, count_day
 
-if TYPE_CHECKING:
-    from ..service import PresenceService
-    from ..sessions import Session
+Notify = Callable[[str, str, str], None]  # (channel, user, text): a PM sent in the background
 
 
 class DailyRules:
-    def __init__(self, service: PresenceService, store: TimedStore) -> None:
-        self.service = service
+    def __init__(
+        self, store: TimedStore, config: Callable[[], EconomyConfig], clock: Clock, notify: Notify
+    ) -> None:
         self.store = store
+        self._config = config
+        self._clock = clock
+        self._notify = notify
         self.progress: dict[str, DayProgress] = {}
         self._names: dict[str, dict[str, str]] = {}  # display names of users seen today (seeded rows)
 
     # ---- thresholds -----------------------------------------------------------------------------
     def qualify_minutes(self) -> int | None:
         """Minutes that make the day count (streak and bridge); None when both rules are off."""
-        s = self.service.config.streaks
+        s = self._config().streaks
         if not (s.daily.enabled or s.weekend_weekday_bridge.enabled):
             return None
         return s.daily.min_presence_minutes
 
     def thresholds(self) -> list[int]:
         q = self.qualify_minutes()
-        return [*milestones.thresholds(self.service.config), *([q] if q else [])]
+        return [*milestones.thresholds(self._config()), *([q] if q else [])]
 
     # ---- hooks --------------------------------------------------------------------------------
     async def seed(self, channel: str, at: datetime, names: Mapping[str, str] | None = None) -> None:
@@ -80,7 +84,7 @@ class DailyRules:
         seen = self._names.get(channel, {})
         display = {k: names.get(k) or seen.get(k) or k for k in keys}
         q = self.qualify_minutes()
-        marks = set(milestones.thresholds(self.service.config))
+        marks = set(milestones.thresholds(self._config()))
         due = {k: prog.due(k) for k in keys}
         qualified = [k for k in keys if q is not None and q in due[k]]
         dwellers = [k for k in keys if marks.intersection(due[k])]
@@ -92,21 +96,21 @@ class DailyRules:
             owed += await self._streaks(tx, today, qualified, display)
             paid, reminders = await self._bridge(tx, today, qualified, display)
             owed += paid
-            await tx.add_owed(owed, to_ms(self.service.clock.now()))
+            await tx.add_owed(owed, to_ms(self._clock.now()))
         for k in keys:
             prog.evaluated(k)
         for user, text in reminders:
-            self.service.spawn(self.service.voice.notify(channel, user, text), name="bridge-reminder")
+            self._notify(channel, user, text)
 
     def _chan(self, tx: TimedTx) -> str:
-        return tx.channel.casefold()
+        return channel_key(tx.channel)
 
     async def _dwell(
         self, tx: TimedTx, day: str, keys: list[str], minutes: Mapping[str, int], display: Mapping[str, str]
     ) -> list[Owed]:
         if not keys:
             return []
-        cfg = self.service.config
+        cfg = self._config()
         claimed = await tx.dwell_claims(day, keys)
         owed, claims = [], []
         for k in keys:
@@ -117,7 +121,7 @@ class DailyRules:
         return owed
 
     async def _streaks(self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str]) -> list[Owed]:
-        cfg = self.service.config
+        cfg = self._config()
         if not keys or not cfg.streaks.daily.enabled:
             return []
         states = await tx.streaks(keys)
@@ -134,7 +138,7 @@ class DailyRules:
     async def _bridge(
         self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str]
     ) -> tuple[list[Owed], list[tuple[str, str]]]:
-        cfg = self.service.config
+        cfg = self._config()
         if not keys or not cfg.streaks.weekend_weekday_bridge.enabled:
             return [], []
         week = bridge.week_id(today)

@@ -6,6 +6,10 @@ service is back (not once per missed interval). Each rain is one ``ledger.post_m
 only past ~2,000 users) with ``on_banned="skip"``, keyed ``rain:<chan>:<scheduled second>:b<bucket>``;
 one public announcement; per-user PMs only with ``rain.pm_notification`` (DECISIONS 13).
 
+A rain some of whose buckets got no answer keeps its shares (persisted with the schedule) and is
+re-sent at the next tick with the very same bodies until every bucket is answered; buckets that
+committed come back REPLAYED and count as paid. Then it is announced once and the next one scheduled.
+
 Not here yet: rank rain bonus (``rain_bonus_percent``, needs ranks from the ledger) and event
 multipliers (sprint 7).
 """
@@ -14,25 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from economy_shared.channels import channel_key
-from economy_shared.clock import to_ms
+from economy_shared.clock import Clock, to_ms
+from economy_shared.config import EconomyConfig
 from economy_shared.config.presence import RainSettings
 from economy_shared.schemas.ledger import Posting, PostingKind, PostItem
 from economy_shared.users import user_key
+from economy_shared.voice import Voice
 
-from ..tick import CHUNK
+from ..credit import CreditPath, paid_amount
+from ..sessions import Session
 from .owed import render
 from .store import TimedStore
-
-if TYPE_CHECKING:
-    from ..service import PresenceService
-    from ..sessions import Session
 
 BUCKETS = 64  # fixed: a recipient's bucket must not depend on the size of the crowd
 
@@ -40,19 +44,6 @@ BUCKETS = 64  # fixed: a recipient's bucket must not depend on the size of the c
 def bucket_of(user: str) -> int:
     digest = hashlib.blake2b(user_key(user).encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") % BUCKETS
-
-
-def _requests(buckets: Mapping[int, list[Posting]]) -> list[list[tuple[int, list[Posting]]]]:
-    """Group buckets into requests of about ``CHUNK`` postings (NATS payload limit)."""
-    groups: list[list[tuple[int, list[Posting]]]] = [[]]
-    size = 0
-    for b in sorted(buckets):
-        if groups[-1] and size + len(buckets[b]) > CHUNK:
-            groups.append([])
-            size = 0
-        groups[-1].append((b, buckets[b]))
-        size += len(buckets[b])
-    return [g for g in groups if g]
 
 
 PM_BATCH = 50
@@ -81,37 +72,81 @@ def split(total: int, users: Sequence[str], rng: random.Random) -> dict[str, int
     return {u: z for u, z in shares.items() if z > 0}
 
 
+def bucket_items(
+    key: str, shares: Mapping[str, int], trigger_id: str, reason: str, kind: PostingKind
+) -> list[PostItem]:
+    """Recipients in fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), in bucket order.
+
+    A user's bucket never depends on who else is present, so a retry after a restart with a different
+    crowd cannot pay anyone twice; the same shares always give the very same bodies.
+    """
+    buckets: dict[int, list[Posting]] = {}
+    for u in sorted(shares):
+        posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason)
+        buckets.setdefault(bucket_of(u), []).append(posting)
+    return [
+        PostItem(idempotency_key=f"{key}:b{b:02d}", postings=buckets[b], on_banned="skip", want_balances=False)
+        for b in sorted(buckets)
+    ]
+
+
 @dataclass(frozen=True)
 class Poured:
-    paid: dict[str, int]  # display -> Z credited under this rain's keys (now, or by an earlier lost-reply try)
-    done: bool  # False: part of it got no answer; retry with the same key and the same shares
-    new_z: int = 0  # Z that moved in this very call (metrics)
+    paid: dict[str, int]  # display -> Z the ledger says were credited (now, or by an earlier attempt)
+    unanswered: list[PostItem] = field(default_factory=list)  # buckets with no answer: re-send as they are
+
+    @property
+    def done(self) -> bool:
+        """Every bucket got an answer."""
+        return not self.unanswered
 
 
 class Rain:
-    def __init__(self, service: PresenceService, store: TimedStore) -> None:
-        self.service = service
+    """Ambient rain on a wall-clock schedule, and ``pour`` (shared with the admin rain)."""
+
+    def __init__(
+        self,
+        store: TimedStore,
+        credits: CreditPath,
+        voice: Voice,
+        config: Callable[[], EconomyConfig],
+        clock: Clock,
+        spawn: Callable[..., Any],
+        channels: Sequence[str],
+        log: Any,
+    ) -> None:
         self.store = store
+        self._credits = credits
+        self._voice = voice
+        self._config = config
+        self._clock = clock
+        self._spawn = spawn
+        self._channels = list(channels)
+        self._log = log
         self.rng = random.Random()
         self._next: dict[str, int] = {}  # channel -> next run (epoch ms)
         self._busy: set[str] = set()
-        self._retry: dict[str, tuple[int, dict[str, int]]] = {}  # channel -> (due ms, shares) after a failure
+        self._pending: dict[str, dict[str, int]] = {}  # channel -> shares of the due rain that got no answer
 
     @property
     def cfg(self) -> RainSettings:
-        return self.service.config.rain
+        return self._config().rain
 
     async def start(self) -> None:
-        for channel in self.service.config.channel_names():
+        for channel in self._channels:
             stored = await self.store.rain_next(channel)
+            pending = await self.store.rain_pending(channel)
+            if pending is not None:
+                self._pending[channel] = pending
             if stored is not None:
                 self._next[channel] = stored
             elif self.cfg.enabled:
-                await self._schedule(channel, self.service.clock.now())
+                await self._schedule(channel, self._clock.now())
 
     async def _schedule(self, channel: str, after: datetime) -> None:
         due = to_ms(next_rain(after, self.cfg, self.rng))
         self._next[channel] = due
+        self._pending.pop(channel, None)
         await self.store.set_rain_next(channel, due)
 
     def on_tick(self, channel: str, present: Mapping[str, Session], at: datetime) -> None:
@@ -123,82 +158,69 @@ class Rain:
             return
         self._busy.add(channel)
         names = sorted(s.display for s in present.values())
-        self.service.spawn(self._run(channel, due, names, at), name="rain")
+        self._spawn(self._run(channel, due, names, at), name="rain")
 
     async def _run(self, channel: str, due: int | None, names: list[str], at: datetime) -> None:
         try:
             if due is None:  # enabled since start-up: first rain one interval from now
                 await self._schedule(channel, at)
                 return
-            retry = self._retry.pop(channel, None)
-            if retry and retry[0] == due:
-                shares = retry[1]
-            else:
+            shares = self._pending.get(channel)
+            if shares is None:
                 amount = roll_amount(self.cfg, self.rng)  # one roll per rain: everyone gets the same
                 shares = dict.fromkeys(names, amount)
             if shares:
                 key = f"rain:{channel_key(channel)}:{due // 1000}"
                 poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop")
-                if not poured.done:
-                    self._retry[channel] = (due, shares)  # same body next tick: never paid twice
+                if not poured.done:  # the same shares (same bodies) are sent again next tick, even after a restart
+                    self._pending[channel] = shares
+                    await self.store.set_rain_pending(channel, json.dumps(shares, sort_keys=True))
                     return
                 if poured.paid:
-                    await self.tell(channel, poured.paid, self.service.config.bot.username)
+                    await self.tell(channel, poured.paid, self._config().bot.username)
             await self._schedule(channel, at)
         finally:
             self._busy.discard(channel)
 
     async def pour(
-        self, channel: str, key: str, shares: Mapping[str, int], trigger_id: str, reason: str,
+        self,
+        channel: str,
+        key: str,
+        shares: Mapping[str, int],
+        trigger_id: str,
+        reason: str,
         kind: PostingKind = PostingKind.EARN,
     ) -> Poured:
-        """Pay ``shares`` (display -> Z); banned users are skipped by the ledger (earn postings).
+        """Pay ``shares`` (display -> Z) in fixed buckets; banned users are skipped by the ledger (earnings).
 
-        Recipients go to fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), and the
-        buckets travel together in ``ledger.post_many`` requests. A user's bucket never depends on who
-        else is present, so a retry after a restart with a different crowd cannot pay anyone twice.
-        A bucket the ledger *replays* was paid by an earlier try whose answer was lost: it counts as paid.
+        A bucket counts as paid when the ledger says its money moved, now or before (a REPLAYED bucket
+        committed on an attempt whose reply was lost).
         """
-        buckets: dict[int, list[Posting]] = {}
-        for u in sorted(shares):
-            posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason)
-            buckets.setdefault(bucket_of(u), []).append(posting)
+        items = bucket_items(key, shares, trigger_id, reason, kind)
+        outcomes = await self._credits.post_items(channel, items, "rain")
         paid: dict[str, int] = {}
-        done = True
-        new_z = 0
-        for group in _requests(buckets):
-            items = [
-                PostItem(idempotency_key=f"{key}:b{b:02d}", postings=ps, on_banned="skip", want_balances=False)
-                for b, ps in group
-            ]
-            outcomes = await self.service.ledger.post_many(channel, items)
-            for (_, ps), outcome in zip(group, outcomes, strict=True):
-                if outcome.moved:
-                    skipped = set(outcome.skipped)
-                    landed = {p.user: p.amount for p in ps if user_key(p.user) not in skipped}
-                    paid.update(landed)
-                    if outcome.applied:
-                        new_z += sum(landed.values())
-                    continue
-                if not outcome.answered:
-                    done = False
-                self.service.log.warning("rain_not_paid", channel=channel, key=key, status=outcome.status.value,
-                                         code=str(outcome.code))
-        if new_z:
-            self.service.z_earned.labels(channel, "rain").inc(new_z)
-        return Poured(paid, done, new_z)
+        unanswered: list[PostItem] = []
+        for item, outcome in zip(items, outcomes, strict=True):
+            if not outcome.answered:
+                unanswered.append(item)
+            elif paid_amount(item, outcome):
+                skipped = set(outcome.skipped)
+                paid.update({p.user: p.amount for p in item.postings if user_key(p.user) not in skipped})
+        if unanswered:
+            self._log.warning("rain_unanswered", channel=channel, key=key, buckets=len(unanswered))
+        return Poured(paid, unanswered)
 
     async def tell(self, channel: str, paid: Mapping[str, int], giver: str) -> None:
         """One public line; per-user PMs only when ``rain.pm_notification`` is on (quiet users never)."""
-        voice = self.service.voice
         amounts = sorted(paid.values())
-        await voice.announce(
+        await self._voice.announce(
             channel, "rain", user=giver, count=len(paid), amount=amounts[len(amounts) // 2], total=sum(amounts)
         )
         if not self.cfg.pm_notification:
             return
         items = sorted(paid.items())
-        cfg = self.service.config
+        cfg = self._config()
         for i in range(0, len(items), PM_BATCH):
             batch = items[i : i + PM_BATCH]
-            await asyncio.gather(*(voice.notify(channel, u, render(self.cfg.message, cfg, u, z)) for u, z in batch))
+            await asyncio.gather(*(self._voice.notify(channel, u, render(self.cfg.message, cfg, u, z))
+                                   for u, z in batch))

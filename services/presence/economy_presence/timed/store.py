@@ -19,32 +19,6 @@ from .bridge import BridgeState
 from .owed import Announcement, Owed
 from .streaks import StreakState
 
-MIGRATION: list[str] = [
-    """CREATE TABLE timed_streaks (
-        channel TEXT NOT NULL, user_key TEXT NOT NULL,
-        current INTEGER NOT NULL DEFAULT 0, longest INTEGER NOT NULL DEFAULT 0, last_day TEXT,
-        PRIMARY KEY (channel, user_key)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE timed_dwell (
-        channel TEXT NOT NULL, day TEXT NOT NULL, user_key TEXT NOT NULL, hours INTEGER NOT NULL,
-        PRIMARY KEY (channel, day, user_key, hours)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE timed_bridge (
-        channel TEXT NOT NULL, week TEXT NOT NULL, user_key TEXT NOT NULL,
-        weekend INTEGER NOT NULL DEFAULT 0, weekday INTEGER NOT NULL DEFAULT 0,
-        claimed INTEGER NOT NULL DEFAULT 0, reminded INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (channel, week, user_key)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE timed_rain (channel TEXT PRIMARY KEY, next_run_ms INTEGER NOT NULL)""",
-    """CREATE TABLE timed_owed (
-        id INTEGER PRIMARY KEY, channel TEXT NOT NULL, idem_key TEXT NOT NULL, user_display TEXT NOT NULL,
-        amount INTEGER NOT NULL, trigger_id TEXT NOT NULL, reason TEXT NOT NULL, notice TEXT NOT NULL,
-        announce TEXT, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        retry_ms INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (channel, idem_key)
-    )""",
-]
-
 _CHUNK = 500
 
 
@@ -223,8 +197,17 @@ class TimedStore:
         return int(row["next_run_ms"]) if row else None
 
     async def set_rain_next(self, channel: str, next_ms: int) -> None:
+        """The next rain; a new schedule drops the shares of the previous one."""
         await self.db.execute(
             "INSERT INTO timed_rain (channel, next_run_ms) VALUES (?,?) "
-            "ON CONFLICT(channel) DO UPDATE SET next_run_ms=excluded.next_run_ms",
+            "ON CONFLICT(channel) DO UPDATE SET next_run_ms=excluded.next_run_ms, pending=NULL",
             (channel, next_ms),
         )
+
+    async def rain_pending(self, channel: str) -> dict[str, int] | None:
+        """Shares of the due rain whose requests got no answer (re-sent with the same bodies)."""
+        row = await self.db.fetchone("SELECT pending FROM timed_rain WHERE channel=?", (channel,))
+        return {str(k): int(v) for k, v in json.loads(row["pending"]).items()} if row and row["pending"] else None
+
+    async def set_rain_pending(self, channel: str, shares_json: str) -> None:
+        await self.db.execute("UPDATE timed_rain SET pending=? WHERE channel=?", (shares_json, channel))

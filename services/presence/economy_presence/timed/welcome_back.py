@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from economy_shared.channels import channel_key
 from economy_shared.config import EconomyConfig
 
 from ..sessions import Arrival
@@ -23,7 +24,7 @@ def welcome_back_owed(config: EconomyConfig, channel: str, arrival: Arrival, tod
     if days < cfg.days_absent:
         return None
     return Owed(
-        key=f"welcomeback:{channel.casefold()}:{arrival.key}:{today.isoformat()}",
+        key=f"welcomeback:{channel_key(channel)}:{arrival.key}:{today.isoformat()}",
         user=arrival.display,
         amount=cfg.bonus,
         trigger_id="retention.welcome_back",

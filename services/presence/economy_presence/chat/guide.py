@@ -1,23 +1,12 @@
-"""PM commands: ``rewards`` (ways to earn, generated from config), ``like``, admin ``econ:triggers``."""
+"""The ``rewards`` guide (pure): every way to earn, generated from the config so the text always matches
+what is paid. The PM wording of ``like`` and ``econ:triggers`` is in the top-level ``commands.py``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from economy_shared.clock import day_str
 from economy_shared.config import EconomyConfig
 from economy_shared.config.triggers import Trigger
-from economy_shared.pm.catalog import mark_live
-from economy_shared.pm.router import PmContext
-from economy_shared.users import user_key
-
-from .engine import LIKE
-
-if TYPE_CHECKING:
-    from . import ChatRewards
-
-mark_live("rewards", "like", "econ:triggers")
 
 TEASER = "🔮 Some ways to earn are secret. Experiment to find them!"
 
@@ -91,70 +80,4 @@ def rewards_text(cfg: EconomyConfig) -> str:
         lines.append(f"• {trigger_label(tid, t, cfg)}")
     if secret:
         lines.append(TEASER)
-    return "\n".join(lines)
-
-
-def register(rewards: ChatRewards) -> None:
-    service = rewards.service
-    pm = service.pm
-
-    @pm.command("rewards")
-    async def rewards_cmd(ctx: PmContext) -> str:
-        return rewards_text(service.config)
-
-    @pm.command("like")
-    async def like_cmd(ctx: PmContext) -> str:
-        return await like(rewards, ctx.channel, ctx.user)
-
-    @pm.command("econ:triggers")
-    async def triggers_cmd(ctx: PmContext) -> str:
-        return await triggers_report(rewards, ctx.channel)
-
-
-async def like(rewards: ChatRewards, channel: str, user: str) -> str:
-    """Like the current play: once per user per play, only while present and something is playing."""
-    service = rewards.service
-    cfg = service.config
-    t = cfg.content_triggers.like_current
-    if not t.enabled or t.reward <= 0:
-        return "Likes are currently disabled."
-    st = rewards.engine.state(channel)
-    now = service.clock.now()
-    play = st.play if st is not None else None
-    if st is None or play is None or not play.running(now):
-        return "Nothing playing right now."
-    key = user_key(user)
-    if key not in rewards.engine.people.present(st.name):
-        return "Join the channel to like what's playing."
-    if key in play.likers:
-        return "You've already liked this one!"
-    play.likers.add(key)  # claimed before any await: a second `like` racing this one sees it
-    await rewards.store.add_like(st.name, play.play_id, key)
-    paid = await rewards.payer.pay_now(st.name, LIKE, user, t.reward, (key, play.play_id), "Liked current media",
-                                       day_str(now))
-    title = play.title if len(play.title) <= 80 else play.title[:79] + "…"
-    if paid:
-        return f'👍 Liked "{title}"! +{t.reward} {cfg.currency.symbol}'
-    play.likers.discard(key)  # nothing was paid: let them try again
-    await rewards.store.remove_like(st.name, play.play_id, key)
-    account = await service.ledger.account(st.name, user)
-    if account is not None and account.banned:
-        return "⛔ Your account is frozen by the channel admins."
-    return "😵 Couldn't record your like just now. Try again in a moment."
-
-
-async def triggers_report(rewards: ChatRewards, channel: str) -> str:
-    """Today's hits, distinct users and Z per trigger, then the enabled triggers nobody hit."""
-    service = rewards.service
-    await rewards.flush()
-    day = day_str(service.clock.now())
-    canonical = service.canonical(channel)
-    rows = await rewards.store.analytics(canonical, day)
-    sym = service.config.currency.symbol
-    lines = [f"📊 Earning triggers today ({day}):"] if rows else ["No trigger data for today."]
-    lines += [f"{r['trigger_id']}: {r['hits']} hits, {r['unique_users']} users, {r['z_awarded']:,} {sym}" for r in rows]
-    seen = {r["trigger_id"] for r in rows}
-    dead = sorted(tid for tid, t in all_triggers(service.config).items() if t.enabled and tid not in seen)
-    if dead:
-        lines.append("💤 No hits today: " + ", ".join(dead))
     return "\n".join(lines)

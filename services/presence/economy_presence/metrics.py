@@ -1,0 +1,30 @@
+"""Presence's Prometheus metrics, built once and handed to the components that count."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class PresenceMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.tick_seconds = Histogram(
+            "economy_presence_tick_seconds", "Presence tick duration", ["channel"], registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.z_earned = Counter(
+            "economy_z_earned_total", "Z earned via presence-and-earning", ["channel", "source"], registry=registry
+        )
+        self.active_users = Gauge("economy_active_users", "Earning-eligible present users", ["channel"],
+                                  registry=registry)
+        self.kept_requests = Gauge(
+            "economy_presence_unanswered_requests", "Ledger requests kept to re-send (no answer yet)",
+            registry=registry,
+        )
+        self.chat_backlog = Gauge("economy_chat_credit_backlog", "Chat rewards waiting for the ledger",
+                                  registry=registry)
+        self.chat_dropped = Counter("economy_chat_rewards_dropped_total", "Chat rewards dropped: backlog full",
+                                    ["channel"], registry=registry)
+
+    def earned(self, channel: str, source: str, amount: int) -> None:
+        if amount > 0:
+            self.z_earned.labels(channel, source).inc(amount)

@@ -1,0 +1,130 @@
+"""The schema history of ``presence.db``: one list of statements per ``PRAGMA user_version``.
+
+Every feature's tables are listed here (not imported from the feature packages), so opening the
+database needs no feature code and the numbering of existing files never moves: 1 core, 2 time-based
+rewards, 3 chat rewards, 4 unanswered tick credits (first version), 5 unanswered ledger requests of
+any source and manual ticks (the double-payment fix).
+"""
+
+from __future__ import annotations
+
+CORE: list[str] = [
+    """CREATE TABLE users (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL,
+        first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE sessions (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL,
+        started_ms INTEGER NOT NULL, afk INTEGER NOT NULL DEFAULT 0, rank INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE channel_ticks (
+        channel TEXT PRIMARY KEY, last_slot INTEGER NOT NULL, last_tick_ms INTEGER NOT NULL
+    )""",
+    """CREATE TABLE carries (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, source TEXT NOT NULL, milli INTEGER NOT NULL,
+        PRIMARY KEY (channel, user_key, source)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE daily_presence (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL,
+        minutes INTEGER NOT NULL DEFAULT 0, active_minutes INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, user_key, day)
+    ) WITHOUT ROWID""",
+]
+
+TIMED: list[str] = [
+    """CREATE TABLE timed_streaks (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL,
+        current INTEGER NOT NULL DEFAULT 0, longest INTEGER NOT NULL DEFAULT 0, last_day TEXT,
+        PRIMARY KEY (channel, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE timed_dwell (
+        channel TEXT NOT NULL, day TEXT NOT NULL, user_key TEXT NOT NULL, hours INTEGER NOT NULL,
+        PRIMARY KEY (channel, day, user_key, hours)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE timed_bridge (
+        channel TEXT NOT NULL, week TEXT NOT NULL, user_key TEXT NOT NULL,
+        weekend INTEGER NOT NULL DEFAULT 0, weekday INTEGER NOT NULL DEFAULT 0,
+        claimed INTEGER NOT NULL DEFAULT 0, reminded INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, week, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE timed_rain (channel TEXT PRIMARY KEY, next_run_ms INTEGER NOT NULL)""",
+    """CREATE TABLE timed_owed (
+        id INTEGER PRIMARY KEY, channel TEXT NOT NULL, idem_key TEXT NOT NULL, user_display TEXT NOT NULL,
+        amount INTEGER NOT NULL, trigger_id TEXT NOT NULL, reason TEXT NOT NULL, notice TEXT NOT NULL,
+        announce TEXT, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        retry_ms INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (channel, idem_key)
+    )""",
+]
+
+CHAT: list[str] = [
+    """CREATE TABLE chat_limits (
+        channel TEXT NOT NULL, scope TEXT NOT NULL, win TEXT NOT NULL,
+        count INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, scope, win)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX chat_limits_expiry ON chat_limits (expires_ms)",
+    """CREATE TABLE chat_channel (
+        channel TEXT PRIMARY KEY, last_message_ms INTEGER, last_speaker TEXT
+    )""",
+    """CREATE TABLE chat_media (
+        channel TEXT PRIMARY KEY, play_id TEXT NOT NULL, media_type TEXT NOT NULL, media_id TEXT NOT NULL,
+        uid INTEGER, title TEXT NOT NULL, duration_s INTEGER NOT NULL, started_ms INTEGER NOT NULL,
+        first_claimed TEXT, present_json TEXT NOT NULL DEFAULT '{}'
+    )""",
+    """CREATE TABLE chat_likes (
+        channel TEXT NOT NULL, play_id TEXT NOT NULL, user_key TEXT NOT NULL,
+        PRIMARY KEY (channel, play_id, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE daily_activity (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL,
+        messages_sent INTEGER NOT NULL DEFAULT 0, long_messages INTEGER NOT NULL DEFAULT 0,
+        gifs_posted INTEGER NOT NULL DEFAULT 0, unique_emotes_used INTEGER NOT NULL DEFAULT 0,
+        kudos_given INTEGER NOT NULL DEFAULT 0, kudos_received INTEGER NOT NULL DEFAULT 0,
+        laughs_received INTEGER NOT NULL DEFAULT 0, bot_interactions INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, user_key, day)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX daily_activity_by_day ON daily_activity (channel, day)",
+    """CREATE TABLE daily_emotes (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, emote TEXT NOT NULL,
+        PRIMARY KEY (channel, user_key, day, emote)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE trigger_analytics (
+        channel TEXT NOT NULL, trigger_id TEXT NOT NULL, day TEXT NOT NULL,
+        hits INTEGER NOT NULL DEFAULT 0, z_awarded INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, trigger_id, day)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE trigger_users (
+        channel TEXT NOT NULL, trigger_id TEXT NOT NULL, day TEXT NOT NULL, user_key TEXT NOT NULL,
+        PRIMARY KEY (channel, trigger_id, day, user_key)
+    ) WITHOUT ROWID""",
+]
+
+# 4 (as first shipped): tick credits the ledger did not answer, with their exact key and body.
+PENDING_POSTS: list[str] = [
+    """CREATE TABLE pending_posts (
+        channel TEXT NOT NULL, idem_key TEXT NOT NULL, body TEXT NOT NULL, created_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, idem_key)
+    ) WITHOUT ROWID""",
+]
+
+# 5: one table for every ledger request that got no answer (any source, not only ticks), kept with
+# its key and exact body and re-sent as it is until the ledger answers; rows kept under 4 move over.
+# Manual ticks (``presence.tick``) get their own numbering, apart from the schedule; an ambient rain
+# that got no answer keeps its shares so a restart re-sends the same body.
+UNANSWERED: list[str] = [
+    """CREATE TABLE unanswered (
+        channel TEXT NOT NULL, idem_key TEXT NOT NULL, source TEXT NOT NULL, body TEXT NOT NULL,
+        created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, idem_key)
+    )""",
+    """INSERT OR IGNORE INTO unanswered (channel, idem_key, source, body, created_ms)
+        SELECT channel, idem_key, 'presence', body, created_ms FROM pending_posts""",
+    "DROP TABLE pending_posts",
+    "ALTER TABLE channel_ticks ADD COLUMN manual_ticks INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE timed_rain ADD COLUMN pending TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED]
