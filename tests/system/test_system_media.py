@@ -161,10 +161,24 @@ async def test_search_queue_refund_limits_outage_and_audit(tmp_path: Path) -> No
         assert "economy_media_mediacms_errors_total" in metrics and "economy_media_cache_total" in metrics
         assert (await robot.audit())["ok"]
 
-        # when media stops, the front desk answers its words
+        # the original's name on the public subject reaches media through the ledger; a replay charges once
+        await fund(robot, "dave", 1000)
+        queue = {"command": "spending.queue", "channel": CHANNEL, "username": "dave", "media_id": "short01",
+                 "request_id": "web-42"}
+        first = await robot.client.nats_request("kryten.economy.command", queue, timeout=30)
+        again = await robot.client.nats_request("kryten.economy.command", queue, timeout=30)
+        assert first["success"] and first["data"]["status"] == "queued", first
+        assert again["data"]["request_id"] == first["data"]["request_id"]
+        assert await robot.balance("dave") == 750 and len(robot.addvideos()) == 5
+
+        # when media stops, the front desk answers its words, and the public subject says so too
         stack.procs["media"].stop()
         await robot.pm("carol", "search cat")
         await robot.wait_for_pm("carol", "video store is closed")
+        closed = await robot.client.nats_request("kryten.economy.command", {**queue, "request_id": "web-43"},
+                                                 timeout=30)
+        assert (closed["success"], closed["error_code"]) == (False, "unavailable")
+        assert await robot.balance("dave") == 750 and (await robot.audit())["ok"]
     finally:
         await stack.stop()
         await catalog.stop()

@@ -1,7 +1,7 @@
 """The public ``kryten.economy.command`` subject, with the shapes kryten-py's ``economy_request()`` expects.
 
 Command names and reply shapes follow the original plan (DECISIONS 24). Commands another service
-owns are forwarded to it as they are built.
+owns are forwarded to it (public_media.py: the media names).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, Result, UserName
 
 from .accounts import account_view
+from .public_media import AskMedia, register_media_forwards
 from .store import LedgerStore
 
 
@@ -62,6 +63,7 @@ class PublicRouter(RequestRouter):
 def build_public_router(
     store: LedgerStore,
     config: Callable[[], EconomyConfig],
+    ask_media: AskMedia,
     observe: Callable[[str, str, float], None] | None = None,
 ) -> RequestRouter:
     router = PublicRouter(config().channels[0].channel, observe=observe)
@@ -93,4 +95,5 @@ def build_public_router(
             rank_name=view.rank_name if view.found else "",
         )
 
+    register_media_forwards(router, ask_media, config)
     return router

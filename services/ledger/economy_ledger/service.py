@@ -6,11 +6,13 @@ from typing import Any
 
 from economy_shared.config import EconomyConfig
 from economy_shared.db import Database
+from economy_shared.envelope import Reply
 from economy_shared.pm.catalog import mark_live
 from economy_shared.pm.liveness import LIFECYCLE, ServiceLiveness
-from economy_shared.runtime.requests import RequestRouter
+from economy_shared.runtime.requests import RequestRouter, call
 from economy_shared.runtime.service import EconomyService
-from economy_shared.subjects import PUBLIC_COMMAND
+from economy_shared.schemas.base import Request
+from economy_shared.subjects import PUBLIC_COMMAND, service_subject
 
 from . import api, commands
 from .maintenance import BalanceMaintenance
@@ -43,12 +45,16 @@ class LedgerService(EconomyService):
         pm = self.enable_pm()
         pm.liveness = ServiceLiveness()  # the front desk speaks for services that are down
         commands.register(pm, self.store, config, PresenceLookup(self.client))
-        self.public_router = build_public_router(self.store, config, observe=self.metrics.observe_request)
+        self.public_router = build_public_router(self.store, config, self._ask_media,
+                                                 observe=self.metrics.observe_request)
         # daily interest/decay (runs a missed day at start); journal retention (folds old rows, hourly)
         self.maintenance = BalanceMaintenance(
             MaintenanceStore(self.database, self.store), config, self.clock, self.ledger_metrics
         )
         self.rollup = JournalRollup(RollupStore(self.database), config, self.clock)
+
+    async def _ask_media(self, request: Request, timeout: float) -> Reply:
+        return await call(self.client, service_subject("media"), request, timeout)
 
     def extra_subjects(self) -> dict[str, RequestRouter]:
         return {PUBLIC_COMMAND: self.public_router}

@@ -1,0 +1,128 @@
+"""The original's media names on the public ``kryten.economy.command``, forwarded to the media service.
+
+DECISIONS 24 keeps the original command names: ``spending.queue_preview``, ``spending.queue``,
+``spending.queue_refund``, ``approval.list`` and ``approval.resolve`` (sprint 5 §9, lessons §1.5).
+The ledger only translates field names and passes the media service's answer on; the rules live in
+media. ``request_id`` is the caller's idempotency reference for ``spending.queue`` (the same id never
+charges twice) and names the request to ``spending.queue_refund``, which refunds only the spender
+who made it. The approval commands are admin commands, refused unless ``api.allow_admin_commands``.
+
+One difference from the original: a business "no" is ``success: false`` with an ``error_code``, never
+``success: true`` with ``data.success: false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from pydantic import Field
+
+from economy_shared.config import EconomyConfig
+from economy_shared.envelope import ErrorCode, Reply, ServiceError
+from economy_shared.pm.liveness import CLOSED
+from economy_shared.runtime.requests import RequestRouter
+from economy_shared.schemas.base import Request, UserName
+from economy_shared.schemas.media import (
+    ApprovalsRequest,
+    CatalogId,
+    ClientRef,
+    MediaAction,
+    QueuePreviewRequest,
+    QueueRefundRequest,
+    QueueRequest,
+    ResolveApprovalRequest,
+)
+
+# Asks the media service; any transport failure comes back as an ``unavailable`` reply.
+AskMedia = Callable[[Request, float], Awaitable[Reply]]
+
+# A queue request waits for the ledger's charge and the robot's ``add_media`` (at least 10 s).
+QUEUE_TIMEOUT_SECONDS = 30.0
+READ_TIMEOUT_SECONDS = 5.0
+FORCE_PLAY = "force_play"
+
+
+class SpendingQueuePreview(Request):
+    command: Literal["spending.queue_preview"] = "spending.queue_preview"
+    username: UserName
+    media_id: CatalogId
+    action: MediaAction = "queue"
+
+
+class SpendingQueue(Request):
+    command: Literal["spending.queue"] = "spending.queue"
+    username: UserName
+    media_id: CatalogId
+    action: MediaAction = "queue"
+    request_id: ClientRef | None = None  # the caller's reference: the same id never charges twice
+
+
+class SpendingQueueRefund(Request):
+    command: Literal["spending.queue_refund"] = "spending.queue_refund"
+    request_id: ClientRef
+    username: UserName | None = None  # when given, it must be the request's spender
+
+
+class ApprovalList(Request):
+    command: Literal["approval.list"] = "approval.list"
+    type: str | None = Field(default=None, max_length=40)  # force_play; GIF approvals are the announcer's
+
+
+class ApprovalResolve(Request):
+    command: Literal["approval.resolve"] = "approval.resolve"
+    approval_id: int = Field(ge=1)
+    approved: bool  # required: the original read a missing field as "reject and refund"
+    resolved_by: UserName
+
+
+def answered(reply: Reply) -> dict:
+    """The media service's data, or its refusal as this subject's failure (same code, same data)."""
+    if reply.success:
+        return reply.data
+    if reply.service != "media":  # nobody answered: the transport's own "unavailable"
+        raise ServiceError(ErrorCode.UNAVAILABLE, CLOSED["media"])
+    raise ServiceError(reply.error_code or ErrorCode.INTERNAL, reply.error or "the media service refused",
+                       reply.data)
+
+
+def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callable[[], EconomyConfig]) -> None:
+    def admin_allowed() -> None:
+        if not config().api.allow_admin_commands:
+            raise ServiceError(ErrorCode.FORBIDDEN,
+                               "admin commands are off on the public subject (api.allow_admin_commands)")
+
+    @router.route(SpendingQueuePreview)
+    async def preview(req: SpendingQueuePreview) -> dict:
+        return answered(await ask(QueuePreviewRequest(
+            channel=req.channel, user=req.username, media_id=req.media_id, action=req.action,
+        ), READ_TIMEOUT_SECONDS))
+
+    @router.route(SpendingQueue)
+    async def queue(req: SpendingQueue) -> dict:
+        return answered(await ask(QueueRequest(
+            channel=req.channel, user=req.username, media_id=req.media_id, action=req.action,
+            client_ref=req.request_id,
+        ), QUEUE_TIMEOUT_SECONDS))
+
+    @router.route(SpendingQueueRefund)
+    async def refund(req: SpendingQueueRefund) -> dict:
+        return answered(await ask(QueueRefundRequest(
+            channel=req.channel, client_ref=req.request_id, user=req.username,
+        ), QUEUE_TIMEOUT_SECONDS))
+
+    @router.route(ApprovalList)
+    async def approvals(req: ApprovalList) -> dict:
+        admin_allowed()
+        if req.type not in (None, FORCE_PLAY):
+            return {"approvals": []}  # other kinds (channel_gif) belong to the vanity shop
+        data = answered(await ask(ApprovalsRequest(channel=req.channel), READ_TIMEOUT_SECONDS))
+        return {"approvals": [{**row, "type": FORCE_PLAY} for row in data.get("approvals", [])]}
+
+    @router.route(ApprovalResolve)
+    async def resolve(req: ApprovalResolve) -> dict:
+        admin_allowed()
+        data = answered(await ask(ResolveApprovalRequest(
+            channel=req.channel, approval_id=req.approval_id, approved=req.approved, resolved_by=req.resolved_by,
+        ), QUEUE_TIMEOUT_SECONDS))
+        return {"approval_id": req.approval_id, "approved": req.approved, **data}
