@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from media_kit import robot_refuses, running
 
@@ -164,27 +165,31 @@ async def test_perks_fall_back_to_no_discount_and_no_extra_queues(tmp_path: Path
                                                                   clock: FakeClock) -> None:
     async with running(tmp_path, bus, clock, spending={"max_queues_per_day": 1, "queue_cooldown_minutes": 0}) as s:
         await s.fund("alice", 5000)
-        perks = await s.media.perks.of("testchan", "alice")  # the ledger answers unknown_command today
+        await earn(s, "alice", 40_000)  # Best Boy: 6% off and one extra queue, when the ledger can say so
+        s.media.perks._subject = "kryten.economy.nobody.command"  # the ledger does not answer
+        perks = await s.media.perks.of("testchan", "alice")
         assert (perks.discount_percent, perks.extra_queues_per_day) == (0, 0)
         assert "Charged 250 Z." in await s.say("alice", "queue short01")
         assert "used your 1 paid queue for today" in await s.say("alice", "queue ep30")
 
 
-async def test_rank_perks_discount_and_extra_queues_apply(tmp_path: Path, bus: InMemoryBus, clock: FakeClock) -> None:
-    from economy_shared.schemas.media import RankPerksResult
+async def earn(s: Any, user: str, amount: int) -> None:
+    """Real earnings (kind earn): what ranks count."""
+    r = await s.stack.request("kryten.economy.ledger.command", {
+        "command": "ledger.post", "channel": "testchan", "idempotency_key": f"earn:{user}:{amount}",
+        "postings": [{"user": user, "amount": amount, "kind": "earn", "trigger_id": "test.earn"}]})
+    assert r["success"], r
 
+
+async def test_rank_perks_from_the_ledger_discount_and_extra_queues(tmp_path: Path, bus: InMemoryBus,
+                                                                    clock: FakeClock) -> None:
     async with running(tmp_path, bus, clock, spending={"max_queues_per_day": 1, "queue_cooldown_minutes": 0}) as s:
-        await s.fund("alice", 5000)
-
-        async def perks(channel: str, user: str) -> RankPerksResult:
-            return RankPerksResult(user=user, rank_name="Gaffer", discount_percent=4, extra_queues_per_day=1)
-
-        s.media.perks.of = perks  # type: ignore[method-assign]  # what the ledger will answer after the ranks issue
-        assert "1. \"Cat Video\" (2m 00s) · id short01 · 240 Z (was 250)" in await s.say("alice", "search cat")
-        assert "Charged 240 Z (4% Gaffer discount)." in await s.say("alice", "queue short01")
-        assert "Charged 480 Z (4% Gaffer discount)." in await s.say("alice", "queue ep30")  # the extra queue
+        await earn(s, "alice", 40_000)  # Best Boy: 6% off (cumulative perks) and one extra queue a day
+        assert "1. \"Cat Video\" (2m 00s) · id short01 · 235 Z (was 250)" in await s.say("alice", "search cat")
+        assert "Charged 235 Z (6% Best Boy discount)." in await s.say("alice", "queue short01")
+        assert "Charged 470 Z (6% Best Boy discount)." in await s.say("alice", "queue ep30")  # the extra queue
         assert "used your 2 paid queues" in await s.say("alice", "queue movie01")
-        assert await s.balance("alice") == 5000 - 240 - 480
+        assert await s.balance("alice") == 40_000 - 235 - 470
 
 
 async def test_a_reloaded_config_applies_at_once(tmp_path: Path, bus: InMemoryBus,

@@ -51,6 +51,8 @@ def _sample(name: str, annotation: object) -> object:
         return ["a"]
     if name == "postings":
         return [{"user": "a", "amount": 1, "kind": "earn"}]
+    if name == "amount":
+        return 1
     if name == "items":
         return [{"idempotency_key": "k", "postings": [{"user": "a", "amount": 1, "kind": "earn"}]}]
     return "x"

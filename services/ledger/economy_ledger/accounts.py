@@ -9,6 +9,8 @@ from typing import Any
 from economy_shared.config import EconomyConfig
 from economy_shared.schemas.ledger import AccountView
 
+from .rank_rules import rank_index
+
 
 def account_view(config: EconomyConfig, name: str, row: Mapping[str, Any] | None) -> AccountView:
     """``row`` is an ``accounts`` row (or None: no account, shown at the first rank with nothing)."""
@@ -24,7 +26,7 @@ def account_view(config: EconomyConfig, name: str, row: Mapping[str, Any] | None
         lifetime_gambled_out=row["lifetime_gambled_out"],
         tips_sent=row["tips_sent"],
         tips_received=row["tips_received"],
-        rank_name=config.ranks.rank_for(row["lifetime_earned"]).name,
+        rank_name=config.ranks.tiers[rank_index(config.ranks, row["lifetime_earned"], row.get("rank_floor"))].name,
         banned=bool(row["banned"]),
         first_seen_ms=row["created_ms"],
     )

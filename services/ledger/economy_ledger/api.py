@@ -17,6 +17,8 @@ from economy_shared.schemas.ledger import (
     BalancesResult,
     BanStatusRequest,
     BanStatusResult,
+    HistoryRequest,
+    HistoryResult,
     JournalEntry,
     JournalRequest,
     JournalResult,
@@ -25,11 +27,21 @@ from economy_shared.schemas.ledger import (
     PostOutcome,
     PostRequest,
     PostResult,
+    RankPerksRequest,
+    RankPerksResult,
+    RankRequest,
+    RankResult,
+    TipRequest,
+    TipResult,
 )
 
 from .accounts import account_view
+from .history_rules import history_text
 from .metrics import LedgerMetrics
+from .ranks import Ranks
 from .store import LedgerStore
+from .tip_rules import TipRefusal
+from .tips import Tips
 
 
 def register(
@@ -38,6 +50,7 @@ def register(
     config: Callable[[], EconomyConfig],
     clock: Clock,
     metrics: LedgerMetrics,
+    ranks: Ranks,
 ) -> None:
     @router.route(PostRequest)
     async def post(req: PostRequest) -> PostResult:
@@ -79,3 +92,30 @@ def register(
     async def journal(req: JournalRequest) -> JournalResult:
         rows = await store.journal(req.channel, req.user, req.limit, req.trigger_id)
         return JournalResult(entries=[JournalEntry.model_validate(r) for r in rows])
+
+    @router.route(RankRequest)
+    async def rank(req: RankRequest) -> RankResult:
+        return await ranks.standing(req.channel, req.user)
+
+    @router.route(RankPerksRequest)
+    async def rank_perks(req: RankPerksRequest) -> RankPerksResult:
+        return await ranks.perks(req.channel, req.user)
+
+
+def register_tips(router: RequestRouter, tips: Tips, config: Callable[[], EconomyConfig]) -> None:
+    """``ledger.tip`` and ``ledger.history``: the same use case as the PM words (tip_commands.py)."""
+
+    @router.route(TipRequest)
+    async def tip(req: TipRequest) -> TipResult:
+        outcome = await tips.tip(req.channel, req.sender, req.target, req.amount, reference=req.reference)
+        if isinstance(outcome, TipRefusal):
+            raise ServiceError(outcome.code, outcome.message, data={"reason": outcome.reason.value})
+        return TipResult(sender=outcome.sender, target=outcome.target, amount=outcome.amount,
+                         sender_balance=outcome.sender_balance, target_balance=outcome.target_balance,
+                         left_today=outcome.left_today, replayed=outcome.replayed)
+
+    @router.route(HistoryRequest)
+    async def history(req: HistoryRequest) -> HistoryResult:
+        rows = await tips.history(req.channel, req.user, req.limit)
+        return HistoryResult(entries=[JournalEntry.model_validate(r) for r in rows],
+                             text=history_text(rows, config().currency.symbol))

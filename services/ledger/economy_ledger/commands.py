@@ -1,4 +1,4 @@
-"""The ledger's PM commands: ``help`` and ``balance``/``bal``."""
+"""The ledger's PM commands: ``help``, ``balance``/``bal`` and ``rank``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable
 from economy_shared.config import EconomyConfig
 from economy_shared.pm.catalog import entries
 from economy_shared.pm.router import PmContext, PmRouter
-from economy_shared.schemas.ledger import AccountView
+from economy_shared.schemas.ledger import AccountView, RankResult
 
 from .accounts import account_view
 from .presence_lookup import PresenceLookup
+from .rank_rules import bar
+from .ranks import Ranks
 from .store import LedgerStore
 
 HELP_HEADER = "🎬 {bot} — your pocket studio. PM me any of these:"
@@ -46,8 +48,21 @@ def balance_text(cfg: EconomyConfig, view: AccountView, streak: int | None) -> s
     return "\n".join(lines)
 
 
+def rank_text(cfg: EconomyConfig, r: RankResult) -> str:
+    symbol = cfg.currency.symbol
+    lines = [f"⭐ Rank: {r.rank_name} · lifetime earned {r.lifetime_earned:,} {symbol}"]
+    if r.next_rank is not None:
+        lines.append(f"Next: {r.next_rank} ({r.remaining:,} {symbol} to go)")
+        lines.append(f"{bar(r.percent)} {r.percent:.1f}%")
+    else:
+        lines.append("🏆 Top rank reached.")
+    if r.perks:
+        lines.append("Active perks: " + ", ".join(r.perks))
+    return "\n".join(lines)
+
+
 def register(
-    pm: PmRouter, store: LedgerStore, config: Callable[[], EconomyConfig], presence: PresenceLookup
+    pm: PmRouter, store: LedgerStore, config: Callable[[], EconomyConfig], presence: PresenceLookup, ranks: Ranks
 ) -> None:
     @pm.command("help")
     async def help_cmd(ctx: PmContext) -> str:
@@ -57,3 +72,7 @@ def register(
     async def balance_cmd(ctx: PmContext) -> str:
         view = account_view(config(), ctx.user, await store.account(ctx.channel, ctx.user))
         return balance_text(config(), view, await presence.streak_days(ctx.channel, ctx.user))
+
+    @pm.command("rank")
+    async def rank_cmd(ctx: PmContext) -> str:
+        return rank_text(config(), await ranks.standing(ctx.channel, ctx.user))

@@ -67,4 +67,6 @@ class MaintenanceStore:
             req = plan(accounts)
             if req is None:
                 return None
-            return req, await self._ledger.apply_in(conn, req, now_ms)
+            outcome = await self._ledger.apply_in(conn, req, now_ms)
+        self._ledger.committed()  # interest is an earning: it may cross a rank
+        return req, outcome

@@ -16,6 +16,15 @@ class LedgerMetrics:
                                registry=registry)
         self.accounts = Gauge("economy_ledger_accounts", "Accounts per channel", ["channel"], registry=registry)
         self.circulation = Gauge("economy_total_circulation", "Z held by users", ["channel"], registry=registry)
+        self.tips = Counter("economy_tips_total", "Tips applied", ["channel"], registry=registry)
+        self.tipped_z = Counter("economy_tips_z_total", "Z moved by tips", ["channel"], registry=registry)
+        self.tip_refusals = Counter("economy_tip_refusals_total", "Tips refused (nothing moved), by reason",
+                                    ["channel", "reason"], registry=registry)
+        self.rank_ups = Counter("economy_rank_promotions_total", "Rank-ups told, by the tier reached",
+                                ["channel", "rank"], registry=registry)
+        self.cytube_promotions = Counter("economy_cytube_promotions_total",
+                                         "CyTube level promotions granted by ranks (done, skipped, failed)",
+                                         ["channel", "outcome"], registry=registry)
 
     def observe_post(self, req: PostRequest, result: PostResult) -> None:
         """Count what a request applied now (a replay moved nothing; skipped banned users got nothing)."""
@@ -31,3 +40,10 @@ class LedgerMetrics:
     def observe_summary(self, channel: str, accounts: int, held: int) -> None:
         self.accounts.labels(channel).set(accounts)
         self.circulation.labels(channel).set(held)
+
+    def observe_tip(self, channel: str, amount: int) -> None:
+        self.tips.labels(channel).inc()
+        self.tipped_z.labels(channel).inc(amount)
+
+    def observe_tip_refusal(self, channel: str, reason: str) -> None:
+        self.tip_refusals.labels(channel, reason).inc()

@@ -1,8 +1,10 @@
-"""The one thing the ledger asks presence: a user's streak, for the PM ``balance`` reply.
+"""What the ledger asks presence (``presence.user_status``): a user's streak, for the PM ``balance``
+reply, and whether someone is here now, for a tip to a user who holds no account yet (DECISIONS 1).
 
-``balance`` must answer even while presence is down or being restarted, so every failure here
-(no answer, a refusal, a reply it cannot read) is None and the caller leaves the streak line out.
-Only ``unavailable`` is expected; any other refusal is logged, because it means a bug.
+The ledger must answer even while presence is down or being restarted, so every failure here
+(no answer, a refusal, a reply it cannot read) is None and the caller leaves the streak line out
+(or treats the tip target as unknown). Only ``unavailable`` is expected; any other refusal is
+logged, because it means a bug.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ class PresenceLookup:
 
     async def streak_days(self, channel: str, user: str) -> int | None:
         """The user's streak in days; None when presence cannot tell (down, slow or refusing)."""
+        status = await self.status(channel, user)
+        return status.streak_days if status is not None else None
+
+    async def present(self, channel: str, user: str) -> bool | None:
+        """Whether the user is in the channel now; None when presence cannot tell."""
+        status = await self.status(channel, user)
+        return status.present if status is not None else None
+
+    async def status(self, channel: str, user: str) -> UserStatus | None:
         reply = await call(self._client, service_subject("presence"), UserStatusRequest(channel=channel, user=user),
                            timeout=self._timeout)
         if not reply.success:
@@ -34,7 +45,7 @@ class PresenceLookup:
                 log.warning("presence_status_refused", channel=channel, code=reply.error_code, error=reply.error)
             return None
         try:
-            return UserStatus.model_validate(reply.data).streak_days
+            return UserStatus.model_validate(reply.data)
         except ValidationError:
             log.warning("presence_status_unreadable", channel=channel)
             return None

@@ -14,10 +14,14 @@ from economy_shared import __version__
 from economy_shared.config import EconomyConfig
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, Result, UserName
+from economy_shared.schemas.ledger import RankResult
 
 from .accounts import account_view
 from .public_media import AskMedia, register_media_forwards
+from .public_tips import register_tip_routes
+from .ranks import Ranks
 from .store import LedgerStore
+from .tips import Tips
 
 
 class PingRequest(Request):
@@ -30,6 +34,11 @@ class HealthRequest(Request):
 
 class BalanceGetRequest(Request):
     command: Literal["balance.get"] = "balance.get"
+    username: UserName
+
+
+class RankGetRequest(Request):
+    command: Literal["rank.get"] = "rank.get"
     username: UserName
 
 
@@ -64,7 +73,9 @@ def build_public_router(
     store: LedgerStore,
     config: Callable[[], EconomyConfig],
     ask_media: AskMedia,
+    ranks: Ranks,
     observe: Callable[[str, str, float], None] | None = None,
+    tips: Tips | None = None,
 ) -> RequestRouter:
     router = PublicRouter(config().channels[0].channel, observe=observe)
     started = time.monotonic()
@@ -95,5 +106,11 @@ def build_public_router(
             rank_name=view.rank_name if view.found else "",
         )
 
+    @router.route(RankGetRequest)
+    async def rank_get(req: RankGetRequest) -> RankResult:
+        return await ranks.standing(req.channel, req.username)
+
     register_media_forwards(router, ask_media, config)
+    if tips is not None:
+        register_tip_routes(router, tips)  # spend.tip, transactions.list (public_tips.py)
     return router

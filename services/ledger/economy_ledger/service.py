@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from economy_shared.channels import ChannelDirectory
 from economy_shared.config import EconomyConfig
 from economy_shared.db import Database
 from economy_shared.envelope import Reply
@@ -13,18 +14,24 @@ from economy_shared.runtime.requests import RequestRouter, call
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schemas.base import Request
 from economy_shared.subjects import PUBLIC_COMMAND, service_subject
+from economy_shared.userstats import AliasResolver
 
-from . import api, commands
+from . import api, commands, tip_commands
 from .maintenance import BalanceMaintenance
 from .maintenance_store import MaintenanceStore
 from .metrics import LedgerMetrics
 from .presence_lookup import PresenceLookup
 from .public_api import build_public_router
+from .rank_notifier import RankNotifier
+from .rank_store import RankStore
+from .ranks import Ranks
 from .rollup import JournalRollup
 from .rollup_store import RollupStore
 from .store import MIGRATIONS, LedgerStore
+from .tips import Tips
+from .tips_store import TipsStore
 
-mark_live("help", "balance")
+mark_live("help", "balance", "rank")
 
 
 class LedgerService(EconomyService):
@@ -39,19 +46,32 @@ class LedgerService(EconomyService):
         def config() -> EconomyConfig:  # read at use, so a reload reaches every component
             return self.config
 
-        self.store = LedgerStore(self.database)
+        self.store = LedgerStore(self.database, ranks=lambda: self.config.ranks, on_rank_up=self._rank_up)
         self.ledger_metrics = LedgerMetrics(self.metrics.registry)
-        api.register(self.router, self.store, config, self.clock, self.ledger_metrics)
+        ranks = Ranks(RankStore(self.database), config)
+        api.register(self.router, self.store, config, self.clock, self.ledger_metrics, ranks)
         pm = self.enable_pm()
         pm.liveness = ServiceLiveness()  # the front desk speaks for services that are down
-        commands.register(pm, self.store, config, PresenceLookup(self.client))
-        self.public_router = build_public_router(self.store, config, self._ask_media,
-                                                 observe=self.metrics.observe_request)
+        commands.register(pm, self.store, config, PresenceLookup(self.client), ranks)
+        self.rank_notifier = RankNotifier(
+            store=RankStore(self.database), voice=self.voice, robot=self.client, rank_of=self.directory.rank_of,
+            config=config, clock=self.clock, metrics=self.ledger_metrics,
+            channels=ChannelDirectory(self.config.channel_names()),
+        )
+        self.tips = Tips(TipsStore(self.database, self.store), AliasResolver(self.client, ttl_seconds=300),
+                         PresenceLookup(self.client), self.voice, config, self.clock, self.ledger_metrics)
+        api.register_tips(self.router, self.tips, config)
+        tip_commands.register(pm, self.tips, config)
+        self.public_router = build_public_router(self.store, config, self._ask_media, ranks,
+                                                 observe=self.metrics.observe_request, tips=self.tips)
         # daily interest/decay (runs a missed day at start); journal retention (folds old rows, hourly)
         self.maintenance = BalanceMaintenance(
             MaintenanceStore(self.database, self.store), config, self.clock, self.ledger_metrics
         )
         self.rollup = JournalRollup(RollupStore(self.database), config, self.clock)
+
+    def _rank_up(self) -> None:
+        self.rank_notifier.poke()
 
     async def _ask_media(self, request: Request, timeout: float) -> Reply:
         return await call(self.client, service_subject("media"), request, timeout)
@@ -64,8 +84,10 @@ class LedgerService(EconomyService):
             await self.client.subscribe(LIFECYCLE, self.pm.liveness.on_lifecycle)
         await self.maintenance.start()
         await self.rollup.start()
+        await self.rank_notifier.start()  # tells rank-ups committed before a stop, then waits for more
 
     async def stop(self) -> None:
+        await self.rank_notifier.stop()
         await self.maintenance.stop()
         await self.rollup.stop()
         await self.database.close()

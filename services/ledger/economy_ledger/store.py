@@ -11,16 +11,18 @@ retention's fold (rollup_store.py), which rewrites rows without changing any sum
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from economy_shared.channels import channel_key
+from economy_shared.config.progression import RankSettings
 from economy_shared.db import Database
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.schemas.ledger import AuditResult, PostRequest, PostResult, is_system_account
 from economy_shared.users import user_key
 
+from .rank_store import record_rank_ups
 from .rules import COUNTERS, ban_applies, body_hash, counter_deltas
 
 MIGRATIONS: list[list[str]] = [
@@ -90,6 +92,29 @@ MIGRATIONS: list[list[str]] = [
     [  # 4: a business refusal is the key's stored answer too (a replay returns it, never applies later)
         "ALTER TABLE requests ADD COLUMN error_code TEXT",
     ],
+    [  # 5: ranks (rank_rules.py): the admin floor, the highest tier told, and rank-ups waiting to be told
+        "ALTER TABLE accounts ADD COLUMN rank_floor TEXT",
+        "ALTER TABLE accounts ADD COLUMN rank_reached INTEGER",  # NULL: not known yet, set without a notice
+        """CREATE TABLE rank_notices (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            from_index INTEGER NOT NULL,
+            to_index INTEGER NOT NULL,
+            rank_name TEXT NOT NULL,
+            cytube_level INTEGER,
+            created_ms INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            promotion TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_ms INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX rank_notices_open ON rank_notices(told, retry_ms)",
+    ],
+    [  # tips (tips_store.py): a sender's tips of the day, read for tipping.max_per_day
+        "CREATE INDEX IF NOT EXISTS journal_transfers ON journal(account_id, created_ms) WHERE kind = 'transfer'",
+    ],
 ]
 
 # Refusals stored as the key's first answer, as payment APIs do: replaying the key returns the same
@@ -107,6 +132,9 @@ class _Acct:
     balance: int
     banned: bool
     deltas: dict[str, int]
+    lifetime_earned: int = 0
+    rank_reached: int | None = None
+    rank_floor: str | None = None
 
 
 def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
@@ -115,21 +143,38 @@ def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
 
 
 class LedgerStore:
-    def __init__(self, db: Database) -> None:
+    """``ranks`` (the config's ladder, read at use) turns on rank-up detection on earning postings;
+    ``on_rank_up`` is called after a commit that recorded one (the notifier wakes up)."""
+
+    def __init__(self, db: Database, ranks: Callable[[], RankSettings] | None = None,
+                 on_rank_up: Callable[[], None] | None = None) -> None:
         self.db = db
+        self._ranks = ranks
+        self.on_rank_up = on_rank_up
+        self._ranked = False  # a rank notice was written in the transaction that is open
 
     async def post(self, req: PostRequest, now_ms: int) -> PostResult:
         """Apply one request; a refusal is committed as the key's answer, then raised."""
         async with self.db.transaction() as conn:
             outcome = await self.apply_in(conn, req, now_ms)
+        self.committed()
         if isinstance(outcome, ServiceError):
             raise outcome
         return outcome
 
+    def committed(self) -> None:
+        """Called after every transaction that applied postings: wake the rank notifier if it has work."""
+        if self._ranked:
+            self._ranked = False
+            if self.on_rank_up is not None:
+                self.on_rank_up()
+
     async def post_many(self, reqs: list[PostRequest], now_ms: int) -> list[PostResult | ServiceError]:
         """Apply independent requests in one transaction; each in a savepoint, so one failure undoes only itself."""
         async with self.db.transaction() as conn:
-            return [await self.apply_in(conn, req, now_ms) for req in reqs]
+            out = [await self.apply_in(conn, req, now_ms) for req in reqs]
+        self.committed()
+        return out
 
     async def apply_in(self, conn: Any, req: PostRequest, now_ms: int) -> PostResult | ServiceError:
         """Apply one request inside the caller's transaction (a savepoint of its own): the one posting path."""
@@ -228,10 +273,15 @@ class LedgerStore:
                 for a, p in applied
             ],
         )
+        reached: dict[str, int] = {}
+        if self._ranks is not None:
+            reached, noticed = await record_rank_ups(conn, self._ranks(), channel, touched, now_ms)
+            self._ranked = self._ranked or noticed
         sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
         await conn.executemany(
-            f"UPDATE accounts SET balance = ?, {sets}, updated_ms = ? WHERE id = ?",
-            [(a.balance, *(a.deltas.get(c, 0) for c in COUNTERS), now_ms, a.id) for a in touched],
+            f"UPDATE accounts SET balance = ?, {sets}, rank_reached = COALESCE(?, rank_reached), updated_ms = ? "
+            "WHERE id = ?",
+            [(a.balance, *(a.deltas.get(c, 0) for c in COUNTERS), reached.get(a.key), now_ms, a.id) for a in touched],
         )
         return result
 
@@ -241,13 +291,14 @@ class LedgerStore:
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             async with conn.execute(
-                f"SELECT id, user_key, display_name, balance, banned FROM accounts "
-                f"WHERE channel=? AND user_key IN ({marks})",
+                f"SELECT id, user_key, display_name, balance, banned, lifetime_earned, rank_reached, rank_floor "
+                f"FROM accounts WHERE channel=? AND user_key IN ({marks})",
                 (channel, *chunk),
             ) as cur:
                 for row in await cur.fetchall():
                     found[row["user_key"]] = _Acct(
-                        row["id"], row["user_key"], row["display_name"], row["balance"], bool(row["banned"]), {}
+                        row["id"], row["user_key"], row["display_name"], row["balance"], bool(row["banned"]), {},
+                        row["lifetime_earned"], row["rank_reached"], row["rank_floor"],
                     )
         return found
 

@@ -16,8 +16,8 @@ from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.ledger_client import LedgerClient
-from economy_shared.schemas.ledger import AccountView
-from economy_shared.schemas.media import MediaAction, RankPerksResult
+from economy_shared.schemas.ledger import AccountView, RankPerksResult
+from economy_shared.schemas.media import MediaAction
 
 from . import texts
 from .items import CatalogItem, cytube_media

@@ -1,7 +1,6 @@
-"""A user's rank perks, asked of the ledger (DECISIONS 17): the discount and the extra queues per day.
-
-Until the ledger answers ``ledger.rank_perks`` (the ranks issue), and whenever it does not answer, a
-user gets no discount and no extra queues: prices are never lowered on a guess.
+"""A user's rank perks, asked of the ledger's ``ledger.rank_perks`` (DECISIONS 17): the discount and
+the extra queues per day. Whenever the ledger does not answer, a user gets no discount and no extra
+queues: prices are never lowered on a guess.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from typing import Any
 from economy_shared.envelope import ErrorCode
 from economy_shared.runtime.logging import get_logger
 from economy_shared.runtime.requests import call
-from economy_shared.schemas.media import RankPerksRequest, RankPerksResult
+from economy_shared.schemas.ledger import RankPerksRequest, RankPerksResult
 from economy_shared.subjects import service_subject
 
 log = get_logger("economy.media.perks")
@@ -32,7 +31,7 @@ class RankPerks:
             except ValueError:
                 log.warning("rank_perks_malformed", user=user)
         elif reply.error_code == ErrorCode.UNKNOWN_COMMAND:
-            if not self._told_unknown:  # expected until the ranks issue lands; say it once
+            if not self._told_unknown:  # a ledger older than this media service; say it once
                 self._told_unknown = True
                 log.info("rank_perks_not_served_by_ledger", detail="no discount and no extra queues")
         else:

@@ -194,3 +194,79 @@ class JournalEntry(Result):
 
 class JournalResult(Result):
     entries: list[JournalEntry] = Field(default_factory=list)
+
+
+# ---- ranks (DECISIONS 17) ------------------------------------------------------------------------
+class RankPerksRequest(Request):
+    """A user's rank and the perks in force at it (media: discount, extra queues; presence: rain bonus;
+    announcer: discount, free fortune). A user without an account is at the first tier."""
+
+    command: Literal["ledger.rank_perks"] = "ledger.rank_perks"
+    user: UserName
+
+
+class RankPerksResult(Result):
+    user: str = ""
+    rank_name: str = ""
+    tier_index: int = 0
+    discount_percent: int = Field(default=0, ge=0, le=90)
+    extra_queues_per_day: int = Field(default=0, ge=0, le=100)
+    rain_bonus_percent: int = Field(default=0, ge=0)
+    free_daily_fortune: bool = False
+    cytube_level: int | None = None
+
+
+class RankRequest(Request):
+    command: Literal["ledger.rank"] = "ledger.rank"
+    user: UserName
+
+
+class RankResult(Result):
+    """Where a user stands: the tier, its perks, and the way to the next one."""
+
+    user: str
+    found: bool
+    rank_name: str
+    tier_index: int
+    lifetime_earned: int
+    next_rank: str | None = None
+    next_at: int | None = None
+    remaining: int = 0
+    percent: float = 100.0
+    perks: list[str] = Field(default_factory=list)
+    discount_percent: int = 0
+
+
+# ---- tips and history (sprint5 §4, §6) -----------------------------------------------------------
+class TipRequest(Request):
+    """One tip from ``sender`` to ``target``. ``reference`` is the caller's business fact: the same
+    reference from the same sender replays the first answer and never moves money twice."""
+
+    command: Literal["ledger.tip"] = "ledger.tip"
+    sender: UserName
+    target: UserName
+    amount: int = Field(gt=0, lt=10**15)
+    reference: str = Field(min_length=1, max_length=100)
+
+
+class TipResult(Result):
+    sender: str
+    target: str
+    amount: int
+    sender_balance: int | None = None
+    target_balance: int | None = None
+    left_today: int = 0  # what the sender may still tip today (tipping.max_per_day)
+    replayed: bool = False
+
+
+class HistoryRequest(Request):
+    """``history [n]`` as a request: the user's last ``limit`` journal rows, newest first, in words too."""
+
+    command: Literal["ledger.history"] = "ledger.history"
+    user: UserName
+    limit: int = Field(default=10, ge=1, le=25)
+
+
+class HistoryResult(Result):
+    entries: list[JournalEntry] = Field(default_factory=list)
+    text: str = ""  # the PM reply, one line per row

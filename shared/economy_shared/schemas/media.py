@@ -6,9 +6,8 @@ A business "no" (blackout, limit, cooldown, unknown item, not enough money) is a
 refunded (the robot refused or did not answer) is a failure too, and carries the request's
 ``QueueResult`` in ``data`` so the caller sees the refund.
 
-``RankPerksRequest`` is asked of the *ledger* (DECISIONS 17). The ledger does not answer it until the
-ranks issue lands; the media service then prices with discount 0 and no extra queues. It belongs in
-``schemas/ledger.py`` once the ledger implements it.
+The user's rank discount and extra queues come from the ledger's ``ledger.rank_perks``
+(``schemas/ledger.py``, DECISIONS 17).
 """
 
 from __future__ import annotations
@@ -159,18 +158,3 @@ class ResolveApprovalRequest(Request):
     approval_id: int = Field(ge=1)
     approved: bool
     resolved_by: UserName
-
-
-# ---- asked of the ledger ------------------------------------------------------------------------
-class RankPerksRequest(Request):
-    """Sent to the *ledger*: the perks of ``user``'s rank (DECISIONS 17). Not answered yet (ranks issue)."""
-
-    command: Literal["ledger.rank_perks"] = "ledger.rank_perks"
-    user: UserName
-
-
-class RankPerksResult(Result):
-    user: str = ""
-    rank_name: str = ""
-    discount_percent: int = Field(default=0, ge=0, le=90)
-    extra_queues_per_day: int = Field(default=0, ge=0, le=100)

@@ -24,12 +24,12 @@ from economy_shared.config import EconomyConfig
 from economy_shared.db import Database
 from economy_shared.ledger_client import LedgerClient
 from economy_shared.runtime.logging import get_logger
+from economy_shared.userstats import AliasResolver
 
 from ..credit import CreditPath
 from ..metrics import PresenceMetrics
 from ..sessions import Arrival, SessionBook
 from .activity import Activity
-from .aliases import AliasResolver
 from .content import ContentEvents
 from .engine import COMMENT, ChatEngine
 from .guide import all_triggers

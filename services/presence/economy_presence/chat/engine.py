@@ -23,11 +23,11 @@ from economy_shared.channels import ChannelDirectory
 from economy_shared.clock import Clock, day_str, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.users import SERVER_NAME, user_key
+from economy_shared.userstats import AliasResolver
 
 from ..accrual import accrue, to_milli
 from . import triggers as tr
 from .activity import Activity
-from .aliases import AliasResolver
 from .limits import Limits
 from .matching import clean, emotes_in, has_gif, is_laugh, kudos_targets, name_tokens
 from .media import Play

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from economy_shared.ledger_client import LedgerClient
+from economy_shared.userstats import AliasResolver
 
 from ..sessions import Session, SessionBook
-from .aliases import AliasResolver
 
 MAX_NAME = 64
 _NOBODY: dict[str, Session] = {}

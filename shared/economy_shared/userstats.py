@@ -1,4 +1,4 @@
-"""Alias-aware self-exclusion through kryten-userstats (DECISIONS 12).
+"""kryten-userstats client: alias-aware "same person" checks (DECISIONS 12; tips, kudos, laughs).
 
 ``alias.find {alias}`` on ``kryten.userstats.command`` answers ``{alias, username|null, found}``.
 Answers are cached; when userstats does not answer (no responders, timeout, garbage) we fall
@@ -17,7 +17,7 @@ from economy_shared.runtime.logging import get_logger
 from economy_shared.subjects import USERSTATS_COMMAND
 from economy_shared.users import user_key
 
-log = get_logger("economy.presence.aliases")
+log = get_logger("economy.userstats")
 
 
 class AliasResolver:

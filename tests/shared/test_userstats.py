@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from economy_presence.chat.aliases import AliasResolver
 from economy_shared.testing import InMemoryBus, MockKrytenClient
+from economy_shared.userstats import AliasResolver
 
 ALIASES = {"kc": "KevinChrist", "kev": "KevinChrist"}
 
