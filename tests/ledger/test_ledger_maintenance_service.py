@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from economy_ledger.migrations import MIGRATIONS
 from economy_ledger.service import LedgerService
-from economy_ledger.store import MIGRATIONS
 from economy_shared.clock import FakeClock
 from economy_shared.db import Database
 from economy_shared.testing import InMemoryBus

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from economy_announcer.service import AnnouncerService
+from economy_ledger.migrations import MIGRATIONS
 from economy_ledger.rank_rules import bar, discounted, progress, rank_index, rank_up
 from economy_ledger.service import LedgerService
-from economy_ledger.store import MIGRATIONS, LedgerStore
+from economy_ledger.store import LedgerStore
 from economy_shared.clock import FakeClock, to_ms
 from economy_shared.config.progression import RankSettings
 from economy_shared.db import Database

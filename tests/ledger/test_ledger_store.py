@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from economy_ledger.store import MIGRATIONS, LedgerStore
+from economy_ledger.migrations import MIGRATIONS
+from economy_ledger.store import LedgerStore
 from economy_shared.db import Database
 from economy_shared.envelope import ServiceError
 from economy_shared.schemas.ledger import Posting, PostingKind, PostRequest

@@ -17,8 +17,11 @@ def _migrations() -> list[tuple[str, list[list[str]]]]:
     for name in SERVICE_NAMES:
         if importlib.util.find_spec(f"economy_{name}") is None:
             continue
-        store = importlib.import_module(f"economy_{name}.store")
-        out.append((name, store.MIGRATIONS))
+        # a service keeps its list in migrations.py, or in store.py while it is short
+        module = f"economy_{name}.migrations"
+        if importlib.util.find_spec(module) is None:
+            module = f"economy_{name}.store"
+        out.append((name, importlib.import_module(module).MIGRATIONS))
     return out
 
 

@@ -20,6 +20,7 @@ from . import api, commands, tip_commands
 from .maintenance import BalanceMaintenance
 from .maintenance_store import MaintenanceStore
 from .metrics import LedgerMetrics
+from .migrations import MIGRATIONS
 from .presence_lookup import PresenceLookup
 from .public_api import build_public_router
 from .rank_notifier import RankNotifier
@@ -27,7 +28,7 @@ from .rank_store import RankStore
 from .ranks import Ranks
 from .rollup import JournalRollup
 from .rollup_store import RollupStore
-from .store import MIGRATIONS, LedgerStore
+from .store import LedgerStore
 from .tips import Tips
 from .tips_store import TipsStore
 

@@ -1,0 +1,100 @@
+"""The ledger's schema, one list for the whole file (``PRAGMA user_version`` = how many have run).
+
+Append only: a shipped migration is never edited or reordered. Each entry says which module reads
+what it adds.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+            lifetime_earned INTEGER NOT NULL DEFAULT 0,
+            lifetime_spent INTEGER NOT NULL DEFAULT 0,
+            lifetime_gambled_in INTEGER NOT NULL DEFAULT 0,
+            lifetime_gambled_out INTEGER NOT NULL DEFAULT 0,
+            tips_sent INTEGER NOT NULL DEFAULT 0,
+            tips_received INTEGER NOT NULL DEFAULT 0,
+            banned INTEGER NOT NULL DEFAULT 0,
+            ban_reason TEXT,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (channel, user_key)
+        )""",
+        """CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            body_hash TEXT NOT NULL,
+            result TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            UNIQUE (channel, idem_key)
+        )""",
+        """CREATE TABLE journal (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            amount INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            trigger_id TEXT,
+            reason TEXT,
+            related_user TEXT,
+            metadata TEXT,
+            created_ms INTEGER NOT NULL
+        )""",
+        "CREATE INDEX journal_by_account ON journal(account_id, id)",
+    ],
+    [  # 2: daily balance maintenance, last run per channel (maintenance.py)
+        """CREATE TABLE maintenance_runs (
+            channel TEXT PRIMARY KEY,
+            last_day TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            ran_ms INTEGER NOT NULL,
+            postings INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0
+        )""",
+    ],
+    [  # 3: journal retention, days folded per channel (rollup.py)
+        """CREATE TABLE journal_rollups (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            rows_folded INTEGER NOT NULL,
+            rows_written INTEGER NOT NULL,
+            ran_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, day)
+        )""",
+        "CREATE INDEX journal_by_time ON journal(created_ms)",
+    ],
+    [  # 4: a business refusal is the key's stored answer too (a replay returns it, never applies later)
+        "ALTER TABLE requests ADD COLUMN error_code TEXT",
+    ],
+    [  # 5: ranks (rank_rules.py): the admin floor, the highest tier told, and rank-ups waiting to be told
+        "ALTER TABLE accounts ADD COLUMN rank_floor TEXT",
+        "ALTER TABLE accounts ADD COLUMN rank_reached INTEGER",  # NULL: not known yet, set without a notice
+        """CREATE TABLE rank_notices (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            from_index INTEGER NOT NULL,
+            to_index INTEGER NOT NULL,
+            rank_name TEXT NOT NULL,
+            cytube_level INTEGER,
+            created_ms INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            promotion TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            retry_ms INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX rank_notices_open ON rank_notices(told, retry_ms)",
+    ],
+    [  # tips (tips_store.py): a sender's tips of the day, read for tipping.max_per_day
+        "CREATE INDEX IF NOT EXISTS journal_transfers ON journal(account_id, created_ms) WHERE kind = 'transfer'",
+    ],
+]
+
