@@ -28,6 +28,9 @@ from .schemas.ledger import (
     PostManyRequest,
     PostManyResult,
     PostRequest,
+    RankPerksManyRequest,
+    RankPerksManyResult,
+    RankPerksResult,
 )
 from .subjects import service_subject
 
@@ -101,3 +104,19 @@ class LedgerClient:
             return set()
         reply = await call(self._client, SUBJECT, BanStatusRequest(channel=channel, users=list(users)), self._timeout)
         return set(BanStatusResult.model_validate(reply.data).banned) if reply.success else None
+
+    async def rank_perks_many(self, channel: str, users: Sequence[str]) -> dict[str, RankPerksResult] | None:
+        """Rank perks by the name as asked (``ledger.rank_perks_many``, 1,000 names a request); None when the
+        ledger does not answer (or is older and does not know the request)."""
+        out: dict[str, RankPerksResult] = {}
+        names = list(dict.fromkeys(users))
+        for i in range(0, len(names), 1000):
+            req = RankPerksManyRequest(channel=channel, users=names[i : i + 1000])
+            reply = await call(self._client, SUBJECT, req, self._timeout)
+            if not reply.success:
+                return None
+            try:
+                out.update(RankPerksManyResult.model_validate(reply.data).perks)
+            except ValueError:
+                return None
+        return out

@@ -26,6 +26,12 @@ def main() -> int:
         pass
     else:
         asyncio.run(bench_media_queue(20 if args.quick else 100))
+    try:
+        from tests.bench.leaderboard import bench_leaderboard
+    except ImportError:
+        pass
+    else:
+        asyncio.run(bench_leaderboard(10_000 if args.quick else 100_000))
     return 0
 
 

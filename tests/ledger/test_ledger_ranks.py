@@ -167,7 +167,8 @@ async def test_perks_request_and_public_rank_get(stack: Stack) -> None:
     r = await stack.request(LEDGER, {"command": "ledger.rank_perks", "channel": CHANNEL, "user": "GINA"})
     assert r["success"] and r["data"] == {"user": "GINA", "rank_name": "Best Boy", "tier_index": 4,
                                           "discount_percent": 6, "extra_queues_per_day": 1,
-                                          "rain_bonus_percent": 20, "free_daily_fortune": True, "cytube_level": None}
+                                          "rain_bonus_percent": 20, "free_daily_fortune": True, "cytube_level": None,
+                                          "price_factor": 1.0}
     stranger = await stack.request(LEDGER, {"command": "ledger.rank_perks", "channel": CHANNEL, "user": "nobody"})
     assert stranger["data"]["rank_name"] == "Extra" and stranger["data"]["discount_percent"] == 0
     pub = await stack.request(PUBLIC_COMMAND, {"command": "rank.get", "channel": CHANNEL, "username": "gina"})

@@ -53,6 +53,8 @@ def _sample(name: str, annotation: object) -> object:
         return [{"user": "a", "amount": 1, "kind": "earn"}]
     if name == "amount":
         return 1
+    if name == "reports":  # ledger.report_stats (achievements)
+        return [{"user": "a", "stats": {"lifetime_messages": 1}}]
     if name == "items":
         return [{"idempotency_key": "k", "postings": [{"user": "a", "amount": 1, "kind": "earn"}]}]
     return "x"

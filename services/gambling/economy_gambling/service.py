@@ -25,6 +25,7 @@ from .odds import Rng
 from .quick import QuickGames
 from .recovery import Recovery
 from .report import Reports
+from .stat_reporter import gambling_reporter
 from .store import MIGRATIONS, PlayStore
 
 
@@ -71,6 +72,9 @@ class GamblingService(EconomyService):
         )
         self.reports = Reports(plays=self.plays, duels=self.duel_store, heists=self.heist_store, config=config,
                                clock=self.clock)
+        # achievement stats (total wagered, biggest win) to the ledger, batched (stat_reporter.py)
+        self.stat_reporter = gambling_reporter(self.database, self.client,
+                                               timeout=max(5.0, self.config.nats.request_timeout_seconds))
         self.recovery = Recovery(quick=self.quick, duels=self.duels, heists=self.heists, clock=self.clock)
         api.register(self.router, quick=self.quick, reports=self.reports, channels=self.channels)
         commands.register(self.pm, config=config, quick=self.quick, duels=self.duels, heists=self.heists,
@@ -87,8 +91,10 @@ class GamblingService(EconomyService):
             self.log.exception("recovery_pass_failed")
         if self.autoresolve:
             self._loop = self.spawn(self._resolve_loop(), name="gambling-resolve")
+            await self.stat_reporter.start()  # in-process tests call report_once() by hand
 
     async def stop(self) -> None:
+        await self.stat_reporter.stop()
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

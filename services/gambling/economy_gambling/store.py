@@ -20,6 +20,7 @@ import aiosqlite
 
 from economy_shared.clock import day_str, to_ms
 from economy_shared.db import Database
+from economy_shared.stat_reports import STAT_DIRTY_TABLE, dirty_triggers
 from economy_shared.users import user_key
 
 MIGRATIONS: list[list[str]] = [
@@ -84,6 +85,13 @@ MIGRATIONS: list[list[str]] = [
         # was in flight during the upgrade is replayed under the key it was first sent with.
         "ALTER TABLE challenges ADD COLUMN settle_round INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE heists ADD COLUMN settle_round INTEGER NOT NULL DEFAULT 0",
+    ],
+    [  # achievements (stat_reporter.py): a settled play marks its player dirty; everyone reports once
+        STAT_DIRTY_TABLE,
+        *dirty_triggers("plays", "new.status = 'settled'", ("INSERT",)),
+        *dirty_triggers("plays", "new.status = 'settled' AND old.status <> 'settled'", ("UPDATE",)),
+        "INSERT OR IGNORE INTO stat_dirty (channel, user_key, mark) "
+        "SELECT DISTINCT channel, user_key, 0 FROM plays WHERE status = 'settled'",
     ],
 ]
 

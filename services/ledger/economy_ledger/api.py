@@ -17,16 +17,24 @@ from economy_shared.schemas.ledger import (
     BalancesResult,
     BanStatusRequest,
     BanStatusResult,
+    BuyPromotionRequest,
+    BuyPromotionResult,
     HistoryRequest,
     HistoryResult,
     JournalEntry,
     JournalRequest,
     JournalResult,
+    LeaderboardRequest,
+    LeaderboardResult,
     PostManyRequest,
     PostManyResult,
     PostOutcome,
     PostRequest,
     PostResult,
+    ProfileRequest,
+    ProfileResult,
+    RankPerksManyRequest,
+    RankPerksManyResult,
     RankPerksRequest,
     RankPerksResult,
     RankRequest,
@@ -35,9 +43,12 @@ from economy_shared.schemas.ledger import (
     TipResult,
 )
 
+from . import public_boards
 from .accounts import account_view
+from .boards import Boards
 from .history_rules import history_text
 from .metrics import LedgerMetrics
+from .promotions import Promotions
 from .ranks import Ranks
 from .store import LedgerStore
 from .tip_rules import TipRefusal
@@ -100,6 +111,30 @@ def register(
     @router.route(RankPerksRequest)
     async def rank_perks(req: RankPerksRequest) -> RankPerksResult:
         return await ranks.perks(req.channel, req.user)
+
+    @router.route(RankPerksManyRequest)
+    async def rank_perks_many(req: RankPerksManyRequest) -> RankPerksManyResult:
+        return RankPerksManyResult(perks=await ranks.perks_many(req.channel, req.users))
+
+
+def register_promotions(router: RequestRouter, promotions: Promotions) -> None:
+    """``ledger.buy_promotion``: the announcer's ``buy`` calls it (promotions.py)."""
+
+    @router.route(BuyPromotionRequest)
+    async def buy_promotion(req: BuyPromotionRequest) -> BuyPromotionResult:
+        return await promotions.buy(req.channel, req.user, req.request_id)
+
+
+def register_boards(router: RequestRouter, boards: Boards, config: Callable[[], EconomyConfig]) -> None:
+    """``ledger.leaderboard`` and ``ledger.profile``: the same use case as PM ``top``/``profile``."""
+
+    @router.route(LeaderboardRequest)
+    async def leaderboard(req: LeaderboardRequest) -> LeaderboardResult:
+        return await public_boards.leaderboard(boards, config(), req.channel, req.category, req.limit)
+
+    @router.route(ProfileRequest)
+    async def profile(req: ProfileRequest) -> ProfileResult:
+        return await public_boards.profile(boards, config(), req.channel, req.user)
 
 
 def register_tips(router: RequestRouter, tips: Tips, config: Callable[[], EconomyConfig]) -> None:

@@ -22,9 +22,17 @@ class LedgerMetrics:
                                     ["channel", "reason"], registry=registry)
         self.rank_ups = Counter("economy_rank_promotions_total", "Rank-ups told, by the tier reached",
                                 ["channel", "rank"], registry=registry)
+        self.achievements = Counter("economy_achievements_awarded_total", "Achievements awarded",
+                                    ["channel", "achievement"], registry=registry)
         self.cytube_promotions = Counter("economy_cytube_promotions_total",
-                                         "CyTube level promotions granted by ranks (done, skipped, failed)",
+                                         "CyTube level promotions: by ranks (done, skipped, failed), bought "
+                                         "(purchased, refunded after a failure, refused before any charge)",
                                          ["channel", "outcome"], registry=registry)
+        self.rank_distribution = Gauge("economy_rank_distribution", "Accounts per rank tier (from lifetime earned "
+                                       "and the admin floor; system, banned and ignored accounts left out)",
+                                       ["channel", "rank"], registry=registry)
+        self.price_multiplier = Gauge("economy_price_multiplier", "The inflation governor's price factor "
+                                      "(1.0 when off; inflation.py)", ["channel"], registry=registry)
 
     def observe_post(self, req: PostRequest, result: PostResult) -> None:
         """Count what a request applied now (a replay moved nothing; skipped banned users got nothing)."""
@@ -40,6 +48,10 @@ class LedgerMetrics:
     def observe_summary(self, channel: str, accounts: int, held: int) -> None:
         self.accounts.labels(channel).set(accounts)
         self.circulation.labels(channel).set(held)
+
+    def observe_rank_distribution(self, channel: str, counts: dict[str, int]) -> None:
+        for rank, n in counts.items():
+            self.rank_distribution.labels(channel, rank).set(n)
 
     def observe_tip(self, channel: str, amount: int) -> None:
         self.tips.labels(channel).inc()

@@ -96,5 +96,59 @@ MIGRATIONS: list[list[str]] = [
     [  # tips (tips_store.py): a sender's tips of the day, read for tipping.max_per_day
         "CREATE INDEX IF NOT EXISTS journal_transfers ON journal(account_id, created_ms) WHERE kind = 'transfer'",
     ],
+    [  # leaderboards (boards_store.py): today's earnings per account, kept in the posting's transaction
+        """CREATE TABLE IF NOT EXISTS daily_earnings (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            earned INTEGER NOT NULL,
+            PRIMARY KEY (channel, day, user_key)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS daily_earnings_top ON daily_earnings(channel, day, earned DESC, user_key)",
+        "CREATE INDEX IF NOT EXISTS accounts_by_balance ON accounts(channel, balance DESC, user_key)",
+        "CREATE INDEX IF NOT EXISTS accounts_by_lifetime ON accounts(channel, lifetime_earned DESC, user_key)",
+        # the few accounts the rank distribution treats apart (banned, or lifted by an admin floor)
+        "CREATE INDEX IF NOT EXISTS accounts_apart ON accounts(channel) WHERE banned = 1 OR rank_floor IS NOT NULL",
+        # today's earnings already in the journal (a database upgraded mid-day keeps the board honest)
+        """INSERT OR IGNORE INTO daily_earnings (channel, day, user_key, earned)
+           SELECT a.channel, date(j.created_ms / 1000, 'unixepoch'), a.user_key, SUM(j.amount)
+           FROM journal j JOIN accounts a ON a.id = j.account_id
+           WHERE j.kind = 'earn' AND j.created_ms >= CAST(strftime('%s', 'now', 'start of day') AS INTEGER) * 1000
+           GROUP BY a.channel, date(j.created_ms / 1000, 'unixepoch'), a.user_key""",
+    ],
+    [  # CyTube promotion purchases (promotion_store.py): written with the charge, settled after the robot
+        """CREATE TABLE IF NOT EXISTS promotion_purchases (
+            channel TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            price INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, request_id)
+        )""",
+        "CREATE INDEX IF NOT EXISTS promotion_purchases_open ON promotion_purchases(state) WHERE state = 'charged'",
+    ],
+    [  # achievements (achievements_store.py): the awarded set and the latest reported stat values
+        """CREATE TABLE IF NOT EXISTS achievements_awarded (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            achievement_id TEXT NOT NULL,
+            awarded_ms INTEGER NOT NULL,
+            told INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (channel, user_key, achievement_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS achievements_untold ON achievements_awarded(awarded_ms) WHERE told = 0",
+        """CREATE TABLE IF NOT EXISTS achievement_stats (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            stat TEXT NOT NULL,
+            value REAL NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, user_key, stat)
+        ) WITHOUT ROWID""",
+    ],
 ]
-

@@ -17,6 +17,8 @@ from economy_shared.schemas.base import Request, Result, UserName
 from economy_shared.schemas.ledger import RankResult
 
 from .accounts import account_view
+from .boards import Boards
+from .public_boards import register_board_routes
 from .public_media import AskMedia, register_media_forwards
 from .public_tips import register_tip_routes
 from .ranks import Ranks
@@ -76,6 +78,7 @@ def build_public_router(
     ranks: Ranks,
     observe: Callable[[str, str, float], None] | None = None,
     tips: Tips | None = None,
+    boards: Boards | None = None,
 ) -> RequestRouter:
     router = PublicRouter(config().channels[0].channel, observe=observe)
     started = time.monotonic()
@@ -113,4 +116,6 @@ def build_public_router(
     register_media_forwards(router, ask_media, config)
     if tips is not None:
         register_tip_routes(router, tips)  # spend.tip, transactions.list (public_tips.py)
+    if boards is not None:
+        register_board_routes(router, boards, config)  # leaderboard, profile.get (public_boards.py)
     return router

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from economy_shared.channels import ChannelDirectory
@@ -24,12 +24,13 @@ from economy_shared.runtime.logging import get_logger
 from economy_shared.voice import Voice
 
 from .metrics import LedgerMetrics
+from .promoter import CytubePromoter, RankOf
 from .rank_store import RankNotice, RankStore
 
 log = get_logger("economy.ledger.ranks")
 
 PROMOTION_RETRY_MS = (60_000, 300_000, 1_800_000)  # then it is given up
-RankOf = Callable[[str, str], Awaitable[int]]  # (channel, user) -> the user's CyTube rank now
+__all__ = ["PROMOTION_RETRY_MS", "RankNotifier", "RankOf", "rank_up_pm"]
 
 
 def rank_up_pm(config: EconomyConfig, notice: RankNotice) -> str:
@@ -49,8 +50,7 @@ class RankNotifier:
                  channels: ChannelDirectory, poll_seconds: float = 5.0) -> None:
         self._store = store
         self._voice = voice
-        self._robot = robot  # the kryten client: safe_set_channel_rank
-        self._rank_of = rank_of
+        self._promoter = CytubePromoter(robot, rank_of)  # promote unless already at or above (promoter.py)
         self._config = config
         self._clock = clock
         self._metrics = metrics
@@ -113,23 +113,19 @@ class RankNotifier:
     async def _promote(self, notice: RankNotice) -> None:
         level = notice.cytube_level or 0
         channel = self._channels.display(notice.channel)
-        current = await self._rank_of(channel, notice.user)
-        if current >= level:
+        attempt = await self._promoter.promote(channel, notice.user, level)
+        if attempt.outcome == "skipped":
             await self._store.settle_promotion(notice.id, "skipped")
             self._metrics.cytube_promotions.labels(notice.channel, "skipped").inc()
             return
-        try:
-            result = await self._robot.safe_set_channel_rank(channel, notice.user, level, check_rank=False)
-        except Exception as err:  # safe_* never raises by contract; a broken client must not stop the loop
-            result = {"success": False, "error": type(err).__name__}
-        if isinstance(result, dict) and result.get("success"):
+        if attempt.outcome == "done":
             await self._store.settle_promotion(notice.id, "done")
             self._metrics.cytube_promotions.labels(notice.channel, "done").inc()
             await self._voice.notify(channel, notice.user,
                                      f"🎬 Your rank comes with CyTube level {level}: enjoy the shiny name!")
             await self._voice.announce(channel, "rank_up", user=notice.user, rank=f"CyTube Level {level}")
             return
-        error = result.get("error") if isinstance(result, dict) else "no answer"
+        error = attempt.error
         if notice.attempts < len(PROMOTION_RETRY_MS):
             retry = to_ms(self._clock.now()) + PROMOTION_RETRY_MS[notice.attempts]
             await self._store.settle_promotion(notice.id, "pending", retry)

@@ -105,3 +105,13 @@ class RankStore:
             (channel_key(channel), user_key(name)),
         )
         return (row["rank_floor"], int(row["lifetime_earned"])) if row else None
+
+    async def floors_and_lifetimes(self, channel: str, names: list[str]) -> dict[str, tuple[str | None, int]]:
+        """``floor_and_lifetime`` for many users in one query, keyed by user key (absent: no account)."""
+        keys = sorted({user_key(n) for n in names})
+        marks = ",".join("?" * len(keys))
+        rows = await self.db.fetchall(
+            f"SELECT user_key, rank_floor, lifetime_earned FROM accounts WHERE channel=? AND user_key IN ({marks})",
+            (channel_key(channel), *keys),
+        )
+        return {r["user_key"]: (r["rank_floor"], int(r["lifetime_earned"])) for r in rows}

@@ -16,13 +16,23 @@ from economy_shared.schemas.base import Request
 from economy_shared.subjects import PUBLIC_COMMAND, service_subject
 from economy_shared.userstats import AliasResolver
 
-from . import api, commands, tip_commands
+from . import achievement_commands, api, board_commands, commands, public_achievements, tip_commands
+from .achievements import Achievements
+from .achievements_store import AchievementsStore
+from .boards import Boards
+from .boards_store import BoardsStore
+from .gambling_lookup import GamblingLookup
+from .inflation import FloatStore, InflationGovernor
 from .maintenance import BalanceMaintenance
 from .maintenance_store import MaintenanceStore
 from .metrics import LedgerMetrics
 from .migrations import MIGRATIONS
 from .presence_lookup import PresenceLookup
+from .promoter import CytubePromoter
+from .promotion_store import PromotionStore
+from .promotions import Promotions
 from .public_api import build_public_router
+from .public_inflation import register_inflation_routes
 from .rank_notifier import RankNotifier
 from .rank_store import RankStore
 from .ranks import Ranks
@@ -47,9 +57,12 @@ class LedgerService(EconomyService):
         def config() -> EconomyConfig:  # read at use, so a reload reaches every component
             return self.config
 
-        self.store = LedgerStore(self.database, ranks=lambda: self.config.ranks, on_rank_up=self._rank_up)
+        self.store = LedgerStore(self.database, ranks=lambda: self.config.ranks, on_rank_up=self._rank_up,
+                                 achievements=lambda: self.config.achievements, on_change=self._accounts_changed)
         self.ledger_metrics = LedgerMetrics(self.metrics.registry)
-        ranks = Ranks(RankStore(self.database), config)
+        self.inflation = InflationGovernor(FloatStore(self.database), config, self.clock,
+                                           self.ledger_metrics.price_multiplier)
+        ranks = Ranks(RankStore(self.database), config, price_factor=self.inflation.factor)
         api.register(self.router, self.store, config, self.clock, self.ledger_metrics, ranks)
         pm = self.enable_pm()
         pm.liveness = ServiceLiveness()  # the front desk speaks for services that are down
@@ -59,12 +72,35 @@ class LedgerService(EconomyService):
             config=config, clock=self.clock, metrics=self.ledger_metrics,
             channels=ChannelDirectory(self.config.channel_names()),
         )
+        # paid CyTube promotion (promotions.py): ledger.buy_promotion; unfinished purchases resumed at start
+        self.promotions = Promotions(
+            store=PromotionStore(self.database, self.store), ranks=RankStore(self.database),
+            promoter=CytubePromoter(self.client, self.directory.rank_of), price_factor=self.inflation.factor,
+            voice=self.voice, config=config, clock=self.clock, metrics=self.ledger_metrics,
+            channels=ChannelDirectory(self.config.channel_names()),
+        )
+        api.register_promotions(self.router, self.promotions)
         self.tips = Tips(TipsStore(self.database, self.store), AliasResolver(self.client, ttl_seconds=300),
                          PresenceLookup(self.client), self.voice, config, self.clock, self.ledger_metrics)
         api.register_tips(self.router, self.tips, config)
         tip_commands.register(pm, self.tips, config)
+        # achievements: checked after postings that may meet a condition (store on_change) and on
+        # ledger.report_stats from presence and gambling
+        self.achievements = Achievements(AchievementsStore(self.database, self.store), self.voice, config,
+                                         self.clock, self.ledger_metrics,
+                                         ChannelDirectory(self.config.channel_names()))
+        # leaderboards and profiles (profile shows the achievement count)
+        self.boards = Boards(BoardsStore(self.database), PresenceLookup(self.client), GamblingLookup(self.client),
+                             config, self.clock, self.ledger_metrics, achievements=self.achievements)
+        api.register_boards(self.router, self.boards, config)
+        board_commands.register(pm, self.boards, config)
         self.public_router = build_public_router(self.store, config, self._ask_media, ranks,
-                                                 observe=self.metrics.observe_request, tips=self.tips)
+                                                 observe=self.metrics.observe_request, tips=self.tips,
+                                                 boards=self.boards)
+        register_inflation_routes(self.public_router, self.inflation)  # stats.inflation (public_inflation.py)
+        public_achievements.register_internal(self.router, self.achievements, config)
+        public_achievements.register_public(self.public_router, self.achievements, config)
+        achievement_commands.register(pm, self.achievements)
         # daily interest/decay (runs a missed day at start); journal retention (folds old rows, hourly)
         self.maintenance = BalanceMaintenance(
             MaintenanceStore(self.database, self.store), config, self.clock, self.ledger_metrics
@@ -73,6 +109,9 @@ class LedgerService(EconomyService):
 
     def _rank_up(self) -> None:
         self.rank_notifier.poke()
+
+    def _accounts_changed(self, accounts: set[tuple[str, str]]) -> None:
+        self.achievements.changed(accounts)
 
     async def _ask_media(self, request: Request, timeout: float) -> Reply:
         return await call(self.client, service_subject("media"), request, timeout)
@@ -86,9 +125,12 @@ class LedgerService(EconomyService):
         await self.maintenance.start()
         await self.rollup.start()
         await self.rank_notifier.start()  # tells rank-ups committed before a stop, then waits for more
+        await self.achievements.start()
+        await self.promotions.resume()  # purchases charged before a crash: promoted or refunded
 
     async def stop(self) -> None:
         await self.rank_notifier.stop()
+        await self.achievements.stop()
         await self.maintenance.stop()
         await self.rollup.stop()
         await self.database.close()
@@ -98,5 +140,6 @@ class LedgerService(EconomyService):
         for ch in self.config.channel_names():
             accounts, held = await self.store.summary(ch)
             self.ledger_metrics.observe_summary(ch, accounts, held)
+            await self.boards.refresh_metrics(ch)  # economy_rank_distribution, at most every 30 s
             details["channels"][ch] = {"accounts": accounts, "circulation": held}
         return details

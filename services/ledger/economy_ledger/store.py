@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from economy_shared.channels import channel_key
-from economy_shared.config.progression import RankSettings
+from economy_shared.config.progression import Achievement, RankSettings
 from economy_shared.db import Database
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.schemas.ledger import AuditResult, PostRequest, PostResult, is_system_account
 from economy_shared.users import user_key
 
+from .achievement_rules import Watch
+from .boards_store import record_daily_earnings
 from .rank_store import record_rank_ups
 from .rules import COUNTERS, ban_applies, body_hash, counter_deltas
 
@@ -43,6 +45,8 @@ class _Acct:
     lifetime_earned: int = 0
     rank_reached: int | None = None
     rank_floor: str | None = None
+    lifetime_spent: int = 0
+    lifetime_gambled_in: int = 0
 
 
 def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
@@ -52,14 +56,22 @@ def _chunks(items: list[str], size: int = _CHUNK) -> Iterable[list[str]]:
 
 class LedgerStore:
     """``ranks`` (the config's ladder, read at use) turns on rank-up detection on earning postings;
-    ``on_rank_up`` is called after a commit that recorded one (the notifier wakes up)."""
+    ``on_rank_up`` is called after a commit that recorded one (the notifier wakes up).
+    ``achievements`` (the configured list, read at use) turns on the achievement watch: ``on_change``
+    gets, after a commit, the (channel, user key) pairs whose postings may have met a ledger-held
+    condition (achievement_rules.Watch) — never every account a tick touched."""
 
     def __init__(self, db: Database, ranks: Callable[[], RankSettings] | None = None,
-                 on_rank_up: Callable[[], None] | None = None) -> None:
+                 on_rank_up: Callable[[], None] | None = None,
+                 achievements: Callable[[], Iterable[Achievement]] | None = None,
+                 on_change: Callable[[set[tuple[str, str]]], None] | None = None) -> None:
         self.db = db
         self._ranks = ranks
         self.on_rank_up = on_rank_up
         self._ranked = False  # a rank notice was written in the transaction that is open
+        self._achievements = achievements
+        self.on_change = on_change
+        self._changed: set[tuple[str, str]] = set()  # accounts to re-check once the transaction commits
 
     async def post(self, req: PostRequest, now_ms: int) -> PostResult:
         """Apply one request; a refusal is committed as the key's answer, then raised."""
@@ -72,6 +84,10 @@ class LedgerStore:
 
     def committed(self) -> None:
         """Called after every transaction that applied postings: wake the rank notifier if it has work."""
+        if self._changed:
+            changed, self._changed = self._changed, set()
+            if self.on_change is not None:
+                self.on_change(changed)
         if self._ranked:
             self._ranked = False
             if self.on_rank_up is not None:
@@ -185,6 +201,9 @@ class LedgerStore:
         if self._ranks is not None:
             reached, noticed = await record_rank_ups(conn, self._ranks(), channel, touched, now_ms)
             self._ranked = self._ranked or noticed
+        await record_daily_earnings(conn, channel, touched, now_ms)  # today's board (boards_store.py)
+        if self._achievements is not None:
+            self._watch(channel, touched, applied, reached)
         sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
         await conn.executemany(
             f"UPDATE accounts SET balance = ?, {sets}, rank_reached = COALESCE(?, rank_reached), updated_ms = ? "
@@ -193,13 +212,26 @@ class LedgerStore:
         )
         return result
 
+    def _watch(self, channel: str, touched: Iterable[_Acct], applied: list[tuple[_Acct, Any]],
+               reached: dict[str, int]) -> None:
+        assert self._achievements is not None
+        watch = Watch.of(self._achievements())
+        tippers = {a.key for a, p in applied if p.kind.value == "transfer"}
+        for a in touched:
+            before = {"lifetime_earned": a.lifetime_earned, "lifetime_spent": a.lifetime_spent,
+                      "lifetime_gambled_in": a.lifetime_gambled_in}
+            if not is_system_account(a.key) and watch.may_meet(before, a.deltas, a.rank_reached,
+                                                                reached.get(a.key), a.key in tippers):
+                self._changed.add((channel, a.key))
+
     async def _load(self, conn: Any, channel: str, names: list[str]) -> dict[str, _Acct]:
         keys = sorted({user_key(n) for n in names})
         found: dict[str, _Acct] = {}
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             async with conn.execute(
-                f"SELECT id, user_key, display_name, balance, banned, lifetime_earned, rank_reached, rank_floor "
+                f"SELECT id, user_key, display_name, balance, banned, lifetime_earned, rank_reached, rank_floor, "
+                f"lifetime_spent, lifetime_gambled_in "
                 f"FROM accounts WHERE channel=? AND user_key IN ({marks})",
                 (channel, *chunk),
             ) as cur:
@@ -207,6 +239,7 @@ class LedgerStore:
                     found[row["user_key"]] = _Acct(
                         row["id"], row["user_key"], row["display_name"], row["balance"], bool(row["banned"]), {},
                         row["lifetime_earned"], row["rank_reached"], row["rank_floor"],
+                        row["lifetime_spent"], row["lifetime_gambled_in"],
                     )
         return found
 
@@ -260,6 +293,9 @@ class LedgerStore:
                 "UPDATE accounts SET banned=?, ban_reason=?, updated_ms=? WHERE channel=? AND user_key=?",
                 (1 if banned else 0, reason, now_ms, channel_key(channel), user_key(name)),
             )
+        if not banned and self._achievements is not None:  # achievements the ban held back are due now
+            self._changed.add((channel_key(channel), user_key(name)))
+            self.committed()
 
     async def audit(self, channel: str) -> AuditResult:
         rows = await self.db.fetchall(

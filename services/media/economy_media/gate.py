@@ -97,7 +97,7 @@ class Gate:
         media = cytube_media(item, cfg.mediacms)
         if media is None:
             raise ServiceError(ErrorCode.NOT_FOUND, texts.not_queueable(item.title))
-        price = quote(spending, action, item.duration_seconds, perks.discount_percent)
+        price = quote(spending, action, item.duration_seconds, perks.discount_percent, perks.price_factor)
 
         account = await self._ledger.account(channel, user)
         if account is None:

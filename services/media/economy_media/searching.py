@@ -37,10 +37,12 @@ class Searching:
             self._metrics.searches.labels(chan, "error").inc()
             raise ServiceError(ErrorCode.UNAVAILABLE, texts.CATALOG_DOWN)
         self._metrics.searches.labels(chan, "results" if found.items else "empty").inc()
-        discount = (await self._perks.of(channel, user)).discount_percent if user and found.items else 0
+        perks = await self._perks.of(channel, user) if user and found.items else None  # discount + inflation
+        discount = perks.discount_percent if perks is not None else 0
+        factor = perks.price_factor if perks is not None else 1.0
         entries = []
         for item in found.items:
-            q = quote(cfg.spending, "queue", item.duration_seconds, discount)
+            q = quote(cfg.spending, "queue", item.duration_seconds, discount, factor)
             entries.append(CatalogEntry(id=item.id, title=item.title, duration_seconds=item.duration_seconds,
                                         tier=q.tier, base_cost=q.base_cost, cost=q.cost))
         return SearchResult(query=words, discount_percent=discount, results=entries)

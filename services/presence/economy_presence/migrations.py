@@ -8,6 +8,8 @@ any source and manual ticks (the double-payment fix).
 
 from __future__ import annotations
 
+from economy_shared.stat_reports import STAT_DIRTY_TABLE, dirty_triggers
+
 CORE: list[str] = [
     """CREATE TABLE users (
         channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL,
@@ -127,4 +129,32 @@ UNANSWERED: list[str] = [
     "ALTER TABLE timed_rain ADD COLUMN pending TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED]
+# achievements (stat_reporter.py): the lifetime emote set (daily_emotes keeps only today), and which
+# users' lifetime stats changed since the ledger last acknowledged them. Triggers mark a user dirty in
+# the same transaction as the write, so a restart never loses a change.
+ACHIEVEMENT_STATS: list[str] = [
+    """CREATE TABLE lifetime_emotes (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, emote TEXT NOT NULL,
+        PRIMARY KEY (channel, user_key, emote)
+    ) WITHOUT ROWID""",
+    "INSERT OR IGNORE INTO lifetime_emotes (channel, user_key, emote) "
+    "SELECT channel, user_key, emote FROM daily_emotes",
+    STAT_DIRTY_TABLE,
+    # no OR IGNORE / OR REPLACE inside a trigger: the firing statement's conflict clause overrides them
+    """CREATE TRIGGER daily_emotes_lifetime AFTER INSERT ON daily_emotes BEGIN
+        INSERT INTO lifetime_emotes (channel, user_key, emote) SELECT new.channel, new.user_key, new.emote
+        WHERE NOT EXISTS (SELECT 1 FROM lifetime_emotes WHERE channel = new.channel AND user_key = new.user_key
+                          AND emote = new.emote);
+    END""",
+    # chat counters and emotes on every change; presence only when a day's minutes pass a whole hour
+    # and streaks only when the streak moves (the tick rewrites both rows for everyone every minute)
+    *[t for table in ("daily_activity", "lifetime_emotes") for t in dirty_triggers(table)],
+    *dirty_triggers("daily_presence", ops=("INSERT",)),
+    *dirty_triggers("daily_presence", when="new.minutes / 60 != old.minutes / 60", ops=("UPDATE",)),
+    *dirty_triggers("timed_streaks", ops=("INSERT",)),
+    *dirty_triggers("timed_streaks", when="new.current != old.current", ops=("UPDATE",)),
+    # everyone with a history reports once after the upgrade
+    "INSERT OR IGNORE INTO stat_dirty (channel, user_key, mark) SELECT channel, user_key, 0 FROM users",
+]
+
+MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS]

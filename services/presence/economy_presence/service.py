@@ -21,6 +21,7 @@ from .metrics import PresenceMetrics
 from .migrations import MIGRATIONS
 from .session_events import SessionEvents
 from .sessions import Arrival, SessionBook
+from .stat_reporter import presence_reporter
 from .store import PresenceStore
 from .ticker import Ticker
 from .timed import TimedRewards
@@ -64,6 +65,9 @@ class PresenceService(EconomyService):
             self.books, self.store, self.credits, config, self.presence_metrics, self.sessions.flush,
             self.timed.on_minutes, self.log,
         )
+        # achievement stats (lifetime messages, hours, streak, emotes) to the ledger, batched (stat_reporter.py)
+        self.stat_reporter = presence_reporter(self.database, self.client,
+                                               timeout=max(5.0, cfg.nats.request_timeout_seconds))
         await self.sessions.load()
         await self.ticker.load()
         await self.chat.load()
@@ -100,8 +104,10 @@ class PresenceService(EconomyService):
                             "presence_tick"),
                 name="presence-tick",
             )
+            await self.stat_reporter.start()  # in-process tests call report_once() by hand
 
     async def stop(self) -> None:
+        await self.stat_reporter.stop()
         await self.chat.stop()
         await self.batcher.close()
         await self.sessions.flush_all()

@@ -214,6 +214,43 @@ class RankPerksResult(Result):
     rain_bonus_percent: int = Field(default=0, ge=0)
     free_daily_fortune: bool = False
     cytube_level: int | None = None
+    # the channel's inflation factor (config ``inflation``; 1.0 when off): price = round(base * factor),
+    # then the rank discount (economy_shared/price_rules.py)
+    price_factor: float = Field(default=1.0, gt=0)
+
+
+class RankPerksManyRequest(Request):
+    """Perks of many users in one request (presence's rain bonus): one query, the same rules."""
+
+    command: Literal["ledger.rank_perks_many"] = "ledger.rank_perks_many"
+    users: list[UserName] = Field(min_length=1, max_length=1000)
+
+
+class RankPerksManyResult(Result):
+    perks: dict[str, RankPerksResult] = Field(default_factory=dict)  # keyed by the name as asked
+
+
+class BuyPromotionRequest(Request):
+    """Buy the CyTube level of config ``cytube_promotion`` (DECISIONS 18; the announcer's ``buy`` calls it).
+    ``request_id`` is the purchase's business fact: asking again returns the first answer, never charges twice."""
+
+    command: Literal["ledger.buy_promotion"] = "ledger.buy_promotion"
+    user: UserName
+    request_id: str = Field(min_length=1, max_length=100)
+
+
+class BuyPromotionResult(Result):
+    """``promoted``: charged and promoted. Otherwise the robot failed and the price was refunded (``refunded``,
+    ``reason``). Refusals before any charge (disabled, rank too low, already at the level, funds) are errors."""
+
+    user: str
+    level: int
+    price: int
+    promoted: bool
+    refunded: int = 0
+    reason: str = ""
+    balance: int | None = None
+    replayed: bool = False
 
 
 class RankRequest(Request):
@@ -270,3 +307,92 @@ class HistoryRequest(Request):
 class HistoryResult(Result):
     entries: list[JournalEntry] = Field(default_factory=list)
     text: str = ""  # the PM reply, one line per row
+
+
+# ---- leaderboards and profiles (sprint6 §1.9, §3, §4) --------------------------------------------
+class LeaderboardRequest(Request):
+    """``top [category]`` as a request. ``category``: earners (today), rich, lifetime or ranks, or an
+    alias (today, balance, balances, all); anything else is ``bad_request`` naming the valid words."""
+
+    command: Literal["ledger.leaderboard"] = "ledger.leaderboard"
+    category: str = Field(default="earners", max_length=40)
+    limit: int = Field(default=10, ge=1, le=100)
+
+
+class LeaderboardRow(Result):
+    position: int  # 1-based
+    username: str  # display name
+    amount: int  # today's earnings, balance or lifetime earned, by category
+    rank_name: str | None = None  # rich and lifetime boards
+
+
+class LeaderboardResult(Result):
+    channel: str
+    category: str  # the canonical category
+    rows: list[LeaderboardRow] | None = None  # earners, rich, lifetime
+    distribution: dict[str, int] | None = None  # ranks: tier → accounts (count > 0), ladder order
+    text: str = ""  # the PM reply
+
+
+class ProfileRequest(Request):
+    """``profile [@user]`` as a request; never creates an account (``found: false`` instead)."""
+
+    command: Literal["ledger.profile"] = "ledger.profile"
+    user: UserName
+
+
+class ProfileResult(Result):
+    found: bool
+    username: str
+    rank_name: str = ""
+    balance: int = 0
+    lifetime_earned: int = 0
+    banned: bool = False
+    streak_days: int | None = None  # None: presence did not answer
+    gambling_games: int | None = None  # None: the gambling service did not answer
+    gambling_net: int = 0
+    achievements: int | None = None  # None: not known
+    text: str = ""  # the PM reply
+
+
+# ---- achievements (sprint6 §1; services/ledger/economy_ledger/achievements.py) ------------------
+class StatReport(StrictModel):
+    """Absolute values of one user's statistics (values only ever count upward; a lower one is ignored)."""
+
+    user: UserName
+    stats: dict[str, float] = Field(max_length=20)
+
+    @field_validator("stats")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 or x != x or x > 1e15 for x in v.values()):
+            raise ValueError("stat values must be between 0 and 1e15")
+        return v
+
+
+class ReportStatsRequest(Request):
+    """Presence and gambling report the statistics they own; users without an account are ignored."""
+
+    command: Literal["ledger.report_stats"] = "ledger.report_stats"
+    reports: list[StatReport] = Field(min_length=1, max_length=5000)
+
+
+class ReportStatsResult(Result):
+    recorded: int  # users with an account whose values were stored
+    unknown: list[str] = Field(default_factory=list)  # reported users without an account (nothing stored)
+
+
+class AchievementsRequest(Request):
+    command: Literal["ledger.achievements"] = "ledger.achievements"
+    user: UserName
+
+
+class EarnedAchievement(Result):
+    achievement_id: str
+    description: str
+    awarded_ms: int
+
+
+class AchievementsResult(Result):
+    earned: list[EarnedAchievement]
+    text: str  # the ``achievements`` PM reply

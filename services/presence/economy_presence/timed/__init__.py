@@ -61,7 +61,8 @@ class TimedRewards:
             spawn(voice.notify(channel, user, text), name="bridge-reminder")
 
         self.daily = DailyRules(self.store, config, clock, notify)
-        self.rain = Rain(self.store, credits, voice, config, clock, spawn, channels, log)
+        self.rain = Rain(self.store, credits, voice, config, clock, spawn, channels, log,
+                         perks=ledger.rank_perks_many)  # the rank rain bonus, one request per rain
         self.admin_rain = AdminRain(self.rain, ledger, credits, present_names, clock)
 
     async def start(self) -> None:

@@ -6,6 +6,10 @@ count to no lifetime counter, so raining a fortune on one user does not buy them
 does not enforce bans on admin postings, so banned users are left out here (``LedgerClient.banned``);
 so is the admin (who could otherwise mint coins for themselves). Keyed ``rain:<chan>:admin:<admin>:<ms>``
 in fixed buckets; a bucket whose answer was lost is kept and re-sent as it is by the credit path.
+
+No rank rain bonus here (decided): the admin chooses the total and it is split exactly; a bonus would
+mint more than the admin gave, and kind ``admin`` earnings are not "earned" anyway (DECISIONS 5). The
+bonus applies to the ambient rain (rain.py).
 """
 
 from __future__ import annotations

@@ -10,8 +10,13 @@ A rain some of whose buckets got no answer keeps its shares (persisted with the 
 re-sent at the next tick with the very same bodies until every bucket is answered; buckets that
 committed come back REPLAYED and count as paid. Then it is announced once and the next one scheduled.
 
-Not here yet: rank rain bonus (``rain_bonus_percent``, needs ranks from the ledger) and event
-multipliers (sprint 7).
+Rank bonus (DECISIONS 17): each user's drop gets their rank's ``rain_bonus_percent`` on top (rounded
+down), asked of the ledger for the whole crowd in one ``ledger.rank_perks_many`` when the rain is rolled,
+and paid as a second posting in the user's bucket (trigger ``rain.rank_bonus``). It is persisted with
+the shares, so a re-sent rain has the very same bodies; a ledger that does not answer the perks request
+means a rain without bonus, never a delay. The admin ``rain`` (admin_rain.py) gets no bonus.
+
+Not here yet: event multipliers (sprint 7).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import asyncio
 import hashlib
 import json
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +34,7 @@ from economy_shared.channels import channel_key
 from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.config.presence import RainSettings
-from economy_shared.schemas.ledger import Posting, PostingKind, PostItem
+from economy_shared.schemas.ledger import Posting, PostingKind, PostItem, RankPerksResult
 from economy_shared.users import user_key
 from economy_shared.voice import Voice
 
@@ -39,6 +44,9 @@ from .owed import render
 from .store import TimedStore
 
 BUCKETS = 64  # fixed: a recipient's bucket must not depend on the size of the crowd
+BONUS_TRIGGER = "rain.rank_bonus"
+BONUS_REASON = "Rank bonus on rain"
+PerksOf = Callable[[str, list[str]], Awaitable["dict[str, RankPerksResult] | None"]]
 
 
 def bucket_of(user: str) -> int:
@@ -72,18 +80,38 @@ def split(total: int, users: Sequence[str], rng: random.Random) -> dict[str, int
     return {u: z for u, z in shares.items() if z > 0}
 
 
+def rank_bonus(shares: Mapping[str, int], percents: Mapping[str, int]) -> dict[str, int]:
+    """Each share's rank bonus: ``share * percent // 100`` (rounded down); users with 0 left out."""
+    out = {u: z * max(0, percents.get(u, 0)) // 100 for u, z in shares.items()}
+    return {u: b for u, b in out.items() if b > 0}
+
+
+def pending_shares(stored: Any) -> tuple[dict[str, int], dict[str, int]]:
+    """A stored unanswered rain: ``{"shares": …, "bonus": …}``, or a plain ``{user: Z}`` from before bonuses."""
+    if isinstance(stored, dict) and isinstance(stored.get("shares"), dict):
+        bonus = stored.get("bonus") if isinstance(stored.get("bonus"), dict) else {}
+        return ({str(k): int(v) for k, v in stored["shares"].items()}, {str(k): int(v) for k, v in bonus.items()})
+    return {str(k): int(v) for k, v in dict(stored).items()}, {}
+
+
 def bucket_items(
-    key: str, shares: Mapping[str, int], trigger_id: str, reason: str, kind: PostingKind
+    key: str, shares: Mapping[str, int], trigger_id: str, reason: str, kind: PostingKind,
+    bonus: Mapping[str, int] | None = None,
 ) -> list[PostItem]:
     """Recipients in fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), in bucket order.
 
     A user's bucket never depends on who else is present, so a retry after a restart with a different
-    crowd cannot pay anyone twice; the same shares always give the very same bodies.
+    crowd cannot pay anyone twice; the same shares always give the very same bodies. A user's rank
+    bonus is a second posting in the same bucket (so it is paid with the share or not at all).
     """
     buckets: dict[int, list[Posting]] = {}
     for u in sorted(shares):
         posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason)
         buckets.setdefault(bucket_of(u), []).append(posting)
+        extra = (bonus or {}).get(u, 0)
+        if extra > 0:
+            buckets[bucket_of(u)].append(Posting(user=u, amount=extra, kind=kind, trigger_id=BONUS_TRIGGER,
+                                                 reason=BONUS_REASON))
     return [
         PostItem(idempotency_key=f"{key}:b{b:02d}", postings=buckets[b], on_banned="skip", want_balances=False)
         for b in sorted(buckets)
@@ -114,8 +142,10 @@ class Rain:
         spawn: Callable[..., Any],
         channels: Sequence[str],
         log: Any,
+        perks: PerksOf | None = None,
     ) -> None:
         self.store = store
+        self._perks = perks  # ledger.rank_perks_many (LedgerClient.rank_perks_many); None: no rank bonus
         self._credits = credits
         self._voice = voice
         self._config = config
@@ -126,7 +156,8 @@ class Rain:
         self.rng = random.Random()
         self._next: dict[str, int] = {}  # channel -> next run (epoch ms)
         self._busy: set[str] = set()
-        self._pending: dict[str, dict[str, int]] = {}  # channel -> shares of the due rain that got no answer
+        # channel -> (shares, rank bonus) of the due rain that got no answer
+        self._pending: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
 
     @property
     def cfg(self) -> RainSettings:
@@ -137,7 +168,7 @@ class Rain:
             stored = await self.store.rain_next(channel)
             pending = await self.store.rain_pending(channel)
             if pending is not None:
-                self._pending[channel] = pending
+                self._pending[channel] = pending_shares(pending)
             if stored is not None:
                 self._next[channel] = stored
             elif self.cfg.enabled:
@@ -165,22 +196,39 @@ class Rain:
             if due is None:  # enabled since start-up: first rain one interval from now
                 await self._schedule(channel, at)
                 return
-            shares = self._pending.get(channel)
-            if shares is None:
+            kept = self._pending.get(channel)
+            if kept is None:
                 amount = roll_amount(self.cfg, self.rng)  # one roll per rain: everyone gets the same
                 shares = dict.fromkeys(names, amount)
+                bonus = await self._bonus(channel, shares)
+            else:
+                shares, bonus = kept
             if shares:
                 key = f"rain:{channel_key(channel)}:{due // 1000}"
-                poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop")
+                poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop", bonus=bonus)
                 if not poured.done:  # the same shares (same bodies) are sent again next tick, even after a restart
-                    self._pending[channel] = shares
-                    await self.store.set_rain_pending(channel, json.dumps(shares, sort_keys=True))
+                    self._pending[channel] = (shares, bonus)
+                    await self.store.set_rain_pending(channel, json.dumps({"shares": shares, "bonus": bonus},
+                                                                          sort_keys=True))
                     return
                 if poured.paid:
                     await self.tell(channel, poured.paid, self._config().bot.username)
             await self._schedule(channel, at)
         finally:
             self._busy.discard(channel)
+
+    async def _bonus(self, channel: str, shares: Mapping[str, int]) -> dict[str, int]:
+        """Rank bonuses for this crowd, in one request; none when the ledger does not answer."""
+        if self._perks is None or not shares:
+            return {}
+        try:
+            perks = await self._perks(channel, sorted(shares))
+        except Exception:  # a broken reply must not stop the rain
+            perks = None
+        if perks is None:
+            self._log.warning("rain_without_rank_bonus", channel=channel, detail="the ledger did not answer")
+            return {}
+        return rank_bonus(shares, {u: p.rain_bonus_percent for u, p in perks.items()})
 
     async def pour(
         self,
@@ -190,13 +238,14 @@ class Rain:
         trigger_id: str,
         reason: str,
         kind: PostingKind = PostingKind.EARN,
+        bonus: Mapping[str, int] | None = None,
     ) -> Poured:
         """Pay ``shares`` (display -> Z) in fixed buckets; banned users are skipped by the ledger (earnings).
 
         A bucket counts as paid when the ledger says its money moved, now or before (a REPLAYED bucket
         committed on an attempt whose reply was lost).
         """
-        items = bucket_items(key, shares, trigger_id, reason, kind)
+        items = bucket_items(key, shares, trigger_id, reason, kind, bonus)
         outcomes = await self._credits.post_items(channel, items, "rain")
         paid: dict[str, int] = {}
         unanswered: list[PostItem] = []
@@ -205,7 +254,9 @@ class Rain:
                 unanswered.append(item)
             elif paid_amount(item, outcome):
                 skipped = set(outcome.skipped)
-                paid.update({p.user: p.amount for p in item.postings if user_key(p.user) not in skipped})
+                for p in item.postings:  # a share and its rank bonus add up
+                    if user_key(p.user) not in skipped:
+                        paid[p.user] = paid.get(p.user, 0) + p.amount
         if unanswered:
             self._log.warning("rain_unanswered", channel=channel, key=key, buckets=len(unanswered))
         return Poured(paid, unanswered)

@@ -204,10 +204,10 @@ class TimedStore:
             (channel, next_ms),
         )
 
-    async def rain_pending(self, channel: str) -> dict[str, int] | None:
-        """Shares of the due rain whose requests got no answer (re-sent with the same bodies)."""
+    async def rain_pending(self, channel: str) -> dict[str, Any] | None:
+        """The due rain whose requests got no answer, as stored (rain.py ``pending_shares`` reads it)."""
         row = await self.db.fetchone("SELECT pending FROM timed_rain WHERE channel=?", (channel,))
-        return {str(k): int(v) for k, v in json.loads(row["pending"]).items()} if row and row["pending"] else None
+        return json.loads(row["pending"]) if row and row["pending"] else None
 
     async def set_rain_pending(self, channel: str, shares_json: str) -> None:
         await self.db.execute("UPDATE timed_rain SET pending=? WHERE channel=?", (shares_json, channel))
