@@ -10,8 +10,6 @@ harmless); users the ledger has no account for stay dirty until it has one.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +19,7 @@ from .runtime.requests import call
 from .schemas.ledger import ReportStatsRequest, StatReport
 from .subjects import service_subject
 from .users import user_key
+from .wakeable import WakeableLoop
 
 log = get_logger("economy.stat_reports")
 BATCH = 500
@@ -36,8 +35,7 @@ class StatReporter:
         self._values = values
         self._names = names
         self.timeout = timeout
-        self._every = every_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._loop = WakeableLoop("stat-reports", self.report_once, every_seconds)
 
     async def report_once(self) -> int:
         """One pass over the dirty users; returns how many the ledger acknowledged."""
@@ -70,22 +68,11 @@ class StatReporter:
         return len(acked)
 
     async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="stat-reports")
+        self._loop.start()
+        self._loop.poke()  # the first pass at once: changes left dirty before a stop go out now
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.report_once()
-            except Exception:
-                log.exception("stat_report_failed")
-            await asyncio.sleep(self._every)
+        await self._loop.stop()
 
 
 def dirty_triggers(table: str, when: str = "", ops: tuple[str, ...] = ("INSERT", "UPDATE")) -> list[str]:

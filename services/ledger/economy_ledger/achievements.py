@@ -14,7 +14,6 @@ so this converges.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from economy_shared.config.progression import Achievement
 from economy_shared.runtime.logging import get_logger
 from economy_shared.users import user_key
 from economy_shared.voice import Voice
+from economy_shared.wakeable import WakeableLoop
 
 from .achievement_rules import REPORTED_STATS, listing, newly_met, reported_crossing, unlocked_pm
 from .achievements_store import AchievementsStore
@@ -52,11 +52,9 @@ class Achievements:
         self._metrics = metrics
         self._channels = channels
         self._pending: set[tuple[str, str]] = set()
-        self._wake = asyncio.Event()
         self._lock = asyncio.Lock()  # one drain at a time (the worker, or a caller waiting for it)
         self._telling = asyncio.Lock()  # one PM pass at a time: an award is told once
-        self._poll = poll_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._loop = WakeableLoop("achievements", self._pass, poll_seconds)
 
     # ---- evaluation -------------------------------------------------------------------------------
     async def values(self, channel: str, name: str) -> dict[str, float]:
@@ -134,7 +132,7 @@ class Achievements:
     def changed(self, accounts: set[tuple[str, str]]) -> None:
         """Post-commit hook (LedgerStore.on_change): remember the accounts, check them soon."""
         self._pending |= accounts
-        self._wake.set()
+        self._loop.poke()
 
     async def drain(self) -> None:
         """Check every account touched since the last drain (and those its awards touch)."""
@@ -153,22 +151,11 @@ class Achievements:
         reach = {a.condition.threshold: tiers[min(len(tiers) - 1, math.ceil(a.condition.threshold))].min_lifetime_earned
                  for a in cfg.achievements if a.condition.type == "rank_reached" and tiers}
         self.changed(await self._store.unmet_candidates(list(cfg.achievements), reach))
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="achievements")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
-            self._wake.clear()
-            try:
-                await self.drain()
-                await self.tell_due()
-            except Exception:
-                log.exception("achievements_check_failed")
+    async def _pass(self) -> None:
+        await self.drain()
+        await self.tell_due()

@@ -13,7 +13,6 @@ and given up after a few attempts, logged and counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.runtime.logging import get_logger
 from economy_shared.voice import Voice
+from economy_shared.wakeable import WakeableLoop
 
 from .metrics import LedgerMetrics
 from .promoter import CytubePromoter, RankOf
@@ -55,37 +55,19 @@ class RankNotifier:
         self._clock = clock
         self._metrics = metrics
         self._channels = channels
-        self._poll = poll_seconds
-        self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = WakeableLoop("rank-notices", self.drain, poll_seconds)
 
     def poke(self) -> None:
         """A rank-up was just committed: drain now rather than at the next poll."""
-        self._wake.set()
+        self._loop.poke()
 
     async def start(self) -> None:
         await self.drain()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="rank-notices")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self._poll)
-            except TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("rank_notices_failed")
+        await self._loop.stop()
 
     async def drain(self) -> int:
         """Tell every notice due and settle due promotions; returns how many notices were handled."""
