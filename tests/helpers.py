@@ -13,6 +13,8 @@ from economy_shared.runtime.service import EconomyService, ServiceHost
 from economy_shared.testing import InMemoryBus, MockKrytenClient
 
 CHANNEL = "testchan"
+CALENDAR_OFF: dict[str, Any] = {"off_peak": {"enabled": False}, "high_population": {"enabled": False},
+                                "holidays": {"enabled": False}}
 
 
 def make_config(tmp_path: Path, **overrides: Any) -> EconomyConfig:
@@ -22,6 +24,8 @@ def make_config(tmp_path: Path, **overrides: Any) -> EconomyConfig:
         "metrics": {"enabled": False},
         "bot": {"username": "ZCoinBot"},
         "ignored_users": ["OtherBot"],
+        # the calendar multipliers are on by default; tests that are not about them must not depend on the date
+        "multipliers": CALENDAR_OFF,
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(raw.get(key), dict):

@@ -35,9 +35,13 @@ def test_format_specs_work_and_a_bad_one_does_not_crash(tmp_path: Path) -> None:
 
 
 def test_floats_read_naturally(tmp_path: Path) -> None:
-    cfg = announcer_config(tmp_path)
-    out = render(cfg, CHANNEL, "event_start", {"name": "Movie Night", "multiplier": 2.0, "hours": 1.5})
-    assert out.text == "🎉 Movie Night has started: 2× earning for 1.5 hours!"
+    cfg = announcer_config(tmp_path, templates={"event_start": "🎉 {name}: {multiplier}× for {hours} hours!"})
+    out = render(cfg, CHANNEL, "event_start", {"name": "Movie Night", "multiplier": 2.0, "hours": 1.5,
+                                                "duration": "1 hour 30 minutes", "by": ""})
+    assert out.text == "🎉 Movie Night: 2× for 1.5 hours!"
+    default = render(announcer_config(tmp_path), CHANNEL, "event_start",
+                     {"name": "Movie Night", "multiplier": 2.0, "hours": 1.5, "duration": "1 hour 30 minutes"})
+    assert default.text == "🎉 Movie Night has started: 2× earning for 1 hour 30 minutes!"
 
 
 def test_unknown_template_is_not_announced(tmp_path: Path) -> None:

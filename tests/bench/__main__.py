@@ -20,6 +20,7 @@ def main() -> int:
         pass
     else:
         asyncio.run(bench_chat_throughput(500, 2000 if args.quick else 5000))
+        asyncio.run(bench_chat_throughput(500, 2000 if args.quick else 5000, boost=1.5))
     try:
         from tests.bench.media_queue import bench_media_queue
     except ImportError:

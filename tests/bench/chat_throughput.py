@@ -27,7 +27,8 @@ TEXTS = [
 ]
 
 
-async def bench_chat_throughput(users: int, messages: int) -> dict[str, float]:
+async def bench_chat_throughput(users: int, messages: int, boost: float | None = None) -> dict[str, float]:
+    """``boost``: run the burst under an ad-hoc earning event of that multiplier (fractions carried per user)."""
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
         stack = await SystemStack(
             Path(tmp), ["ledger", "presence"],
@@ -44,6 +45,11 @@ async def bench_chat_throughput(users: int, messages: int) -> dict[str, float]:
                 await asyncio.sleep(0.2)
             await robot.event("changeMedia", {"id": "bench", "type": "yt", "title": "Bench", "seconds": 7200,
                                               "duration": "120:00", "meta": {}, "currentTime": 0, "paused": False})
+            if boost is not None:
+                started_event = await robot.request("presence", {
+                    "command": "presence.event_start", "admin": "bench", "multiplier": boost, "minutes": 600,
+                    "name": "Bench Boost"})
+                assert started_event["success"], started_event
             rows_before = (await robot.audit())["journal_rows"]
             rnd = random.Random(7)
             started = time.perf_counter()
@@ -68,7 +74,9 @@ async def bench_chat_throughput(users: int, messages: int) -> dict[str, float]:
                 "credits": last - rows_before,
                 "audit_ok": audit["ok"],
             }
-            print(f"chat throughput through real NATS, {users} present users, {messages} messages (all triggers on)")
+            under = f", under a {boost}× event" if boost is not None else ""
+            print(f"chat throughput through real NATS, {users} present users, {messages} messages (all triggers on"
+                  f"{under})")
             print(f"  evaluated: {result['evaluated_per_s']:.0f} msg/s   credited: {result['credited_per_s']:.0f} msg/s"
                   f"   ({result['credits']} ledger credits, audit ok={audit['ok']})", flush=True)
             return result

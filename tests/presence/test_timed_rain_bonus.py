@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from economy_presence.timed.rain import BONUS_TRIGGER, bucket_items, pending_shares, rank_bonus
+from economy_presence.timed.rain import BONUS_TRIGGER, RainDrop, bucket_items, pending_shares, rank_bonus
 from economy_shared.clock import FakeClock, to_ms
 from economy_shared.schemas.ledger import PostingKind
 from economy_shared.testing import InMemoryBus
@@ -45,8 +45,10 @@ def test_bonus_rides_in_the_users_bucket_as_its_own_posting() -> None:
 
 
 def test_a_stored_rain_from_before_bonuses_still_reads() -> None:
-    assert pending_shares({"amy": 5}) == ({"amy": 5}, {})
-    assert pending_shares({"shares": {"amy": 5}, "bonus": {"amy": 1}}) == ({"amy": 5}, {"amy": 1})
+    assert pending_shares({"amy": 5}) == RainDrop({"amy": 5}, {})
+    assert pending_shares({"shares": {"amy": 5}, "bonus": {"amy": 1}}) == RainDrop({"amy": 5}, {"amy": 1})
+    meta = {"multiplier": "2", "sources": ["adhoc:x"], "base": 5}
+    assert pending_shares({"shares": {"amy": 10}, "bonus": {}, "meta": meta}) == RainDrop({"amy": 10}, {}, meta)
 
 
 # ---- in-process --------------------------------------------------------------------------------------

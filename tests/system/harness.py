@@ -41,6 +41,9 @@ def system_config(data_dir: Path, nats_url: str, **overrides: Any) -> dict[str, 
         "ignored_users": ["OtherBot"],
         "presence": {"tick_interval_seconds": 1.0},
         "announcements": {"pace_seconds": 0.2},  # production paces at 2 s; tests need not wait
+        # the calendar multipliers are on by default; system tests run on the real date
+        "multipliers": {"off_peak": {"enabled": False}, "high_population": {"enabled": False},
+                        "holidays": {"enabled": False}},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(cfg.get(key), dict):

@@ -32,6 +32,7 @@ from .promoter import CytubePromoter
 from .promotion_store import PromotionStore
 from .promotions import Promotions
 from .public_api import build_public_router
+from .public_events import register_event_forwards
 from .public_inflation import register_inflation_routes
 from .rank_notifier import RankNotifier
 from .rank_store import RankStore
@@ -98,6 +99,7 @@ class LedgerService(EconomyService):
                                                  observe=self.metrics.observe_request, tips=self.tips,
                                                  boards=self.boards)
         register_inflation_routes(self.public_router, self.inflation)  # stats.inflation (public_inflation.py)
+        register_event_forwards(self.public_router, self._ask_presence, config)  # events.list, event.* (presence)
         public_achievements.register_internal(self.router, self.achievements, config)
         public_achievements.register_public(self.public_router, self.achievements, config)
         achievement_commands.register(pm, self.achievements)
@@ -115,6 +117,9 @@ class LedgerService(EconomyService):
 
     async def _ask_media(self, request: Request, timeout: float) -> Reply:
         return await call(self.client, service_subject("media"), request, timeout)
+
+    async def _ask_presence(self, request: Request, timeout: float) -> Reply:
+        return await call(self.client, service_subject("presence"), request, timeout)
 
     def extra_subjects(self) -> dict[str, RequestRouter]:
         return {PUBLIC_COMMAND: self.public_router}

@@ -25,6 +25,17 @@ class PresenceMetrics:
         self.chat_dropped = Counter("economy_chat_rewards_dropped_total", "Chat rewards dropped: backlog full",
                                     ["channel"], registry=registry)
 
+        # earning events and multipliers (events/)
+        self.combined_multiplier = Gauge("economy_active_multiplier", "Combined earning multiplier now (capped)",
+                                         ["channel"], registry=registry)
+        self.multiplier_sources = Gauge("economy_multiplier_active", "Active multiplier by source kind (1 = inactive)",
+                                        ["channel", "source"], registry=registry)
+        self.events_started = Counter("economy_earning_events_started_total", "Earning events started",
+                                      ["channel", "kind"], registry=registry)
+        self.event_bonus_paid = Counter("economy_event_presence_bonus_z_total",
+                                        "Z owed to users present when a scheduled event started", ["channel"],
+                                        registry=registry)
+
     def earned(self, channel: str, source: str, amount: int) -> None:
         if amount > 0:
             self.z_earned.labels(channel, source).inc(amount)

@@ -157,4 +157,18 @@ ACHIEVEMENT_STATS: list[str] = [
     "INSERT OR IGNORE INTO stat_dirty (channel, user_key, mark) SELECT channel, user_key, 0 FROM users",
 ]
 
-MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS]
+# events (events/): ad-hoc and scheduled earning events, persisted so a restart keeps them running;
+# owed rows remember the multiplier sources they were boosted by (the journal row says which applied).
+EARNING_EVENTS: list[str] = [
+    """CREATE TABLE earning_events (
+        id INTEGER PRIMARY KEY, channel TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+        multiplier TEXT NOT NULL, starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL,
+        started_by TEXT NOT NULL DEFAULT '', stopped_by TEXT, hidden INTEGER NOT NULL DEFAULT 0,
+        announce INTEGER NOT NULL DEFAULT 1, end_told INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (channel, kind, name, starts_ms)
+    )""",
+    "CREATE INDEX earning_events_open ON earning_events(channel, end_told, ends_ms)",
+    "ALTER TABLE timed_owed ADD COLUMN metadata TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS, EARNING_EVENTS]

@@ -12,15 +12,20 @@ from economy_shared.ledger_client import LedgerClient
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schedule import run_aligned
 
-from . import api, commands
+from . import api, commands, event_api, event_commands
 from .arrivals import WelcomeWallet
 from .batching import CreditBatcher
 from .chat import ChatRewards
 from .credit import CreditPath
+from .events.book import EarningEvents
+from .events.boosts import Boosts
+from .events.carries import BoostCarries
+from .events.multipliers import Boost
+from .events.store import EventStore
 from .metrics import PresenceMetrics
 from .migrations import MIGRATIONS
 from .session_events import SessionEvents
-from .sessions import Arrival, SessionBook
+from .sessions import Arrival, Session, SessionBook
 from .stat_reporter import presence_reporter
 from .store import PresenceStore
 from .ticker import Ticker
@@ -53,17 +58,24 @@ class PresenceService(EconomyService):
             self.client.kv_get, lambda name: self.metrics.events.labels(self.name, name).inc(), self.log,
         )
         self.welcome = WelcomeWallet(self.credits, self.voice, config)
+        # earning events and multipliers (events/): every presence credit goes through self.boosts
+        self.events = EarningEvents(EventStore(self.database), config, self.clock, self.voice, list(self.channels),
+                                    self.present_names, lambda: self.timed.payer.kick(), self.presence_metrics,
+                                    self.log)
+        self.boost_carries = BoostCarries(self.database)
+        self.boosts = Boosts(self.events, self.boost_carries, config, self.clock, self.population,
+                             self.presence_metrics)
         self.timed = TimedRewards(
             self.database, self.credits, self.ledger, self.voice, config, self.clock, self.spawn,
-            list(self.channels), self.present_names, self.log,
+            list(self.channels), self.present_names, self.log, boost_for=self.boosts.fn,
         )
         self.chat = ChatRewards(
             self.database, self.credits, account_reads, self.client, self.books, self.channels, config,
-            self.clock, self.spawn, self.presence_metrics, self.log,
+            self.clock, self.spawn, self.presence_metrics, self.log, boost=self.boosts.apply,
         )
         self.ticker = Ticker(
             self.books, self.store, self.credits, config, self.presence_metrics, self.sessions.flush,
-            self.timed.on_minutes, self.log,
+            self._after_minute, self.log, boost=self._minute_boost, before_minute=self.events.advance,
         )
         # achievement stats (lifetime messages, hours, streak, emotes) to the ledger, batched (stat_reporter.py)
         self.stat_reporter = presence_reporter(self.database, self.client,
@@ -71,6 +83,11 @@ class PresenceService(EconomyService):
         await self.sessions.load()
         await self.ticker.load()
         await self.chat.load()
+        await self.events.load()
+        await self.boost_carries.load()
+        event_api.register(self.router, self.channels, self.events, self.boosts)
+        event_commands.register(self.pm, self.boosts.view, self.events.start_adhoc, self.events.stop_adhoc,
+                                self.clock.now)
         api.register(self.router, self.books, self.channels, self.store, self.ticker, self.present_names,
                      self.timed.streak_days, self.clock)
         commands.register(self.pm, config, self.chat.likes.like, self.chat.triggers_report,
@@ -108,6 +125,7 @@ class PresenceService(EconomyService):
 
     async def stop(self) -> None:
         await self.stat_reporter.stop()
+        await self.boost_carries.flush()
         await self.chat.stop()
         await self.batcher.close()
         await self.sessions.flush_all()
@@ -123,6 +141,27 @@ class PresenceService(EconomyService):
         if book is None:
             return []
         return sorted(s.display for s in book.sessions.values() if not self.config.is_ignored(s.display))
+
+    def population(self, channel: str) -> int:
+        """Earning users present (the crowd bonus): sessions minus the ignored users and the bot (DECISIONS 9)."""
+        book = self.books.get(channel)
+        if book is None:
+            return 0
+        cfg = self.config
+        ignored = {cfg.bot.username.casefold(), "[server]", *(u.casefold() for u in cfg.ignored_users)}
+        return len(book.sessions) - sum(1 for key in ignored if key in book.sessions)
+
+    def _minute_boost(self, channel: str, at: datetime, crowd: int) -> Boost:
+        boost = self.boosts.current(channel, at, crowd)
+        self.boosts.observe(channel, boost)
+        return boost
+
+    async def _after_minute(self, channel: str, present: dict[str, Session], at: datetime) -> None:
+        await self.timed.on_minutes(channel, present, at)
+        try:
+            await self.boost_carries.flush()
+        except Exception:
+            self.log.exception("boost_carries_flush_failed")
 
     async def _on_arrival(self, channel: str, arrival: Arrival) -> None:
         self.chat.on_arrival(channel, arrival)

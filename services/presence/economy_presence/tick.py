@@ -17,21 +17,22 @@ from economy_shared.schemas.ledger import Posting, PostingKind, PostItem
 
 from .accrual import accrue, to_milli
 from .credit import POSTINGS_PER_ITEM
+from .events.multipliers import NO_BOOST, Boost
 from .sessions import Session
 
 SOURCE = "presence"
 TRIGGER = "presence.base"
 
 
-def rate_milli(p: PresenceSettings, at: datetime, afk: bool) -> int:
-    """Milli-Z one user earns this minute: base (+ active bonus unless AFK) × night watch."""
+def rate_milli(p: PresenceSettings, at: datetime, afk: bool, boost: Boost = NO_BOOST) -> int:
+    """Milli-Z one user earns this minute: base (+ active bonus unless AFK) × night watch × the event boost."""
     rate = Decimal(str(p.base_rate_per_minute))
     if not afk:
         rate += Decimal(str(p.active_bonus_per_minute))
     nw = p.night_watch
     if nw.enabled and at.hour in nw.hours:
         rate *= Decimal(str(nw.multiplier))
-    return to_milli(rate)
+    return to_milli(rate * boost.factor)
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,11 @@ class MinutePlan:
 
 
 def plan_minute(
-    present: Mapping[str, Session], carries: Mapping[str, int], p: PresenceSettings, at: datetime
+    present: Mapping[str, Session], carries: Mapping[str, int], p: PresenceSettings, at: datetime,
+    boost: Boost = NO_BOOST,
 ) -> MinutePlan:
-    rates = {False: rate_milli(p, at, False), True: rate_milli(p, at, True)}
+    rates = {False: rate_milli(p, at, False, boost), True: rate_milli(p, at, True, boost)}
+    meta = boost.metadata()  # the journal row says which multipliers applied (DECISIONS 11)
     postings: list[Posting] = []
     new_carries: dict[str, int] = {}
     for key, session in present.items():
@@ -52,7 +55,8 @@ def plan_minute(
         if rest != before:
             new_carries[key] = rest
         if whole > 0:
-            postings.append(Posting(user=session.display, amount=whole, kind=PostingKind.EARN, trigger_id=TRIGGER))
+            postings.append(Posting(user=session.display, amount=whole, kind=PostingKind.EARN, trigger_id=TRIGGER,
+                                    metadata=meta))
     return MinutePlan(postings, new_carries)
 
 

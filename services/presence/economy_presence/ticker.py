@@ -23,12 +23,14 @@ from economy_shared.clock import day_str, to_ms
 from economy_shared.config import EconomyConfig
 
 from .credit import CreditPath, kept_request, paid_amount
+from .events.multipliers import NO_BOOST, Boost
 from .metrics import PresenceMetrics
 from .sessions import Session, SessionBook
 from .store import PresenceStore, TickRecord
 from .tick import SOURCE, plan_minute, tick_items
 
 AfterMinute = Callable[[str, dict[str, Session], datetime], Awaitable[None]]
+BoostOf = Callable[[str, datetime, int], Boost]  # (channel, minute, earning users present) -> boost
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class Ticker:
         flush_sessions: Callable[[str], Awaitable[None]],
         after_minute: AfterMinute,
         log: Any,
+        *,
+        boost: BoostOf | None = None,
+        before_minute: Callable[[datetime], Awaitable[None]] | None = None,
     ) -> None:
         self._books = books
         self._store = store
@@ -60,6 +65,8 @@ class Ticker:
         self._flush_sessions = flush_sessions
         self._after_minute = after_minute
         self._log = log
+        self._boost = boost  # the channel's earning multipliers for this minute (events/boosts.py)
+        self._before_minute = before_minute  # scheduled events start and end before the minute is paid
         self.carries: dict[str, dict[str, int]] = {c: {} for c in books}
         self.last_slot = -1
         self._manual: dict[str, int] = dict.fromkeys(books, 0)
@@ -96,6 +103,8 @@ class Ticker:
         self, at: datetime, ids: Callable[[str], tuple[str, int | None, int | None]]
     ) -> list[TickReport]:
         await self._credits.resend()  # earlier unanswered requests first, exactly as they were
+        if self._before_minute is not None:
+            await self._before_minute(at)
         reports = []
         for channel in self._books:
             await self._flush_sessions(channel)
@@ -109,7 +118,8 @@ class Ticker:
         book = self._books[channel]
         carries = self.carries[channel]
         present = {k: s for k, s in book.present().items() if not cfg.is_ignored(s.display)}
-        plan = plan_minute(present, carries, cfg.presence, at)
+        boost = self._boost(channel, at, len(present)) if self._boost is not None else NO_BOOST
+        plan = plan_minute(present, carries, cfg.presence, at, boost)
         items = tick_items(channel, tick_id, plan.postings)
         outcomes = await self._credits.post_items(channel, items, SOURCE) if items else []
         kept = [kept_request(channel, i, SOURCE) for i, o in zip(items, outcomes, strict=True) if not o.answered]

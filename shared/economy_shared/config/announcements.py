@@ -44,7 +44,7 @@ TEMPLATE_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "rain": ("user", "count", "amount", "total"),
     "streak_milestone": ("user", "days", "amount"),
     "daily_champion": ("user", "competition", "amount"),
-    "event_start": ("name", "multiplier", "hours"),
+    "event_start": ("name", "multiplier", "hours", "duration", "by"),
     "event_stop": ("name",),
     # media
     "queue": ("user", "title", "cost"),
@@ -71,7 +71,7 @@ DEFAULT_TEMPLATES: Final[dict[str, str]] = {
     "rain": "☔ Rain! {count} users just got free {currency_plural}.",
     "streak_milestone": "🔥 {user} is on a {days}-day streak!",
     "daily_champion": "🏅 {competition}: {user} wins {amount} {symbol}!",
-    "event_start": "🎉 {name} has started: {multiplier}× earning for {hours} hours!",
+    "event_start": "🎉 {name} has started: {multiplier}× earning for {duration}!",
     "event_stop": "🎬 {name} has ended. Thanks for hanging out!",
     "queue": '🎬 {user} just queued "{title}"! ({cost} {symbol})',
     "playnext": '⏭️ {user} bumped "{title}" to play next! ({cost} {symbol})',

@@ -50,9 +50,10 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     # presence
     CommandEntry("rewards", "presence", "ways to earn", live=True),
     CommandEntry("like", "presence", "like what's playing", live=True),
-    CommandEntry("events", "presence", "active bonus events"),
+    CommandEntry("events", "presence", "active earning bonuses", aliases=("multipliers",), live=True),
     CommandEntry("rain", "presence", "make it rain on everyone here", usage="rain <amount>", admin=True, live=True),
-    CommandEntry("event", "presence", "start/stop a bonus event", usage="event start|stop ...", admin=True),
+    CommandEntry("event", "presence", "start/stop a bonus event",
+                 usage='event start <multiplier> <minutes> "<name>" | event stop', admin=True, live=True),
     CommandEntry("econ:triggers", "presence", "earning trigger analytics", admin=True, live=True),
     # gambling
     CommandEntry("spin", "gambling", "pull the slot machine", usage="spin [wager]", live=True),

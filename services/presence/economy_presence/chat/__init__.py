@@ -36,7 +36,7 @@ from .guide import all_triggers
 from .likes import Likes
 from .limits import Limits
 from .media import Play
-from .payer import TriggerPayer
+from .payer import BoostTrigger, TriggerPayer
 from .people import People
 from .store import ChatStore, FlushBatch
 
@@ -67,8 +67,10 @@ class ChatRewards:
         spawn: Callable[..., Any],
         metrics: PresenceMetrics,
         log: Any,
+        boost: BoostTrigger | None = None,
     ) -> None:
-        """``client`` serves the read-only lookups: userstats aliases and the robot's KV state."""
+        """``client`` serves the read-only lookups: userstats aliases and the robot's KV state; ``boost``
+        applies the earning multipliers to every trigger's pay (events/boosts.py)."""
         self._config = config
         self._clock = clock
         self._spawn = spawn
@@ -76,7 +78,7 @@ class ChatRewards:
         self.limits = Limits()
         self.activity = Activity()
         self.aliases = AliasResolver(client, timeout=1.0)
-        self.payer = TriggerPayer(credits, self.activity, self.changed, spawn, metrics, log)
+        self.payer = TriggerPayer(credits, self.activity, self.changed, spawn, metrics, log, boost=boost)
         self.engine = ChatEngine(config, clock, spawn, channels, self.limits, self.activity, self.payer,
                                  self.aliases, People(books, account_reads), self.changed)
         current_media: Callable[[str], Awaitable[Any]] = client.get_state_current_media

@@ -70,12 +70,13 @@ class Likes:
             return LikeResult(LikeStatus.ALREADY, title)
         play.likers.add(key)  # claimed before any await: a second `like` racing this one sees it
         await self._store.add_like(st.name, play.play_id, key)
-        outcome = await self._payer.pay_now(st.name, LIKE, user, t.reward, (key, play.play_id),
-                                            "Liked current media", day_str(now))
+        reward, meta = self._payer.boost(st.name, user, t.reward)
+        outcome = await self._payer.pay_now(st.name, LIKE, user, reward, (key, play.play_id),
+                                            "Liked current media", day_str(now), boost_meta=meta)
         if outcome.moved:
-            return LikeResult(LikeStatus.PAID, title, t.reward)
+            return LikeResult(LikeStatus.PAID, title, reward)
         if not outcome.answered:
-            return LikeResult(LikeStatus.PENDING, title, t.reward)
+            return LikeResult(LikeStatus.PENDING, title, reward)
         play.likers.discard(key)  # refused: nothing was paid, let them try again when they can
         await self._store.remove_like(st.name, play.play_id, key)
         return LikeResult(LikeStatus.BANNED if outcome.banned else LikeStatus.FAILED, title)

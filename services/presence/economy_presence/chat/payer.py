@@ -24,6 +24,7 @@ from ..metrics import PresenceMetrics
 from .activity import Activity
 
 MAX_KEY = 240  # the ledger's idempotency key limit
+BoostTrigger = Callable[[str, str, int], tuple[int, "dict[str, Any] | None"]]  # (channel, user, Z) -> (Z, meta)
 
 
 def fact_key(channel: str, trigger_id: str, *parts: str) -> str:
@@ -53,8 +54,10 @@ class TriggerPayer:
         log: Any,
         concurrency: int = 512,  # credits are batched into ledger.post_many, so many may wait at once
         max_pending: int = 20_000,
+        boost: BoostTrigger | None = None,
     ) -> None:
         self._credits = credits
+        self._boost = boost  # the earning multipliers (events/boosts.py), fixed when the trigger fires
         self._spawn = spawn
         self._log = log
         self._activity = activity
@@ -90,8 +93,14 @@ class TriggerPayer:
             return
         self.pending += 1
         self._backlog.set(self.pending)
-        work = self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related, on_paid=on_paid)
+        amount, meta = self.boost(channel, user, amount)
+        work = self.pay_now(channel, trigger_id, user, amount, parts, reason, day, related=related, on_paid=on_paid,
+                            boost_meta=meta)
         self._spawn(self._counted(work), name=f"pay-{trigger_id}")
+
+    def boost(self, channel: str, user: str, amount: int) -> tuple[int, dict[str, Any] | None]:
+        """``amount`` under the channel's multipliers now: (Z to pay, journal metadata)."""
+        return self._boost(channel, user, amount) if self._boost is not None else (amount, None)
 
     async def _counted(self, work: Awaitable[LedgerOutcome]) -> None:
         """Run one queued credit and keep the backlog count right whatever happens."""
@@ -113,13 +122,16 @@ class TriggerPayer:
         *,
         related: str | None = None,
         on_paid: Callable[[], None] | None = None,
+        boost_meta: dict[str, Any] | None = None,
     ) -> LedgerOutcome:
-        """Credit now; analytics and ``on_paid`` only when this call moved the money."""
-        metadata: dict[str, Any] | None = {"related_user": related} if related else None
+        """Credit ``amount`` (already boosted: see ``boost``) now; analytics and ``on_paid`` only when this call
+        moved the money."""
+        metadata: dict[str, Any] | None = {**(boost_meta or {}), **({"related_user": related} if related else {})}
         key = fact_key(channel, trigger_id, *parts)
         async with self._slots:
             outcome = await self._credits.credit(
-                channel, key, earning(user, amount, trigger_id, reason, metadata), trigger_id.split(".")[0] or "other"
+                channel, key, earning(user, amount, trigger_id, reason, metadata or None),
+                trigger_id.split(".")[0] or "other",
             )
         if outcome.applied:
             self._activity.hit(channel, trigger_id, day, user_key(user), amount)

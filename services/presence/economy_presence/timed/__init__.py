@@ -22,6 +22,7 @@ from ..credit import CreditPath
 from ..sessions import Arrival, Session
 from .admin_rain import AdminRain
 from .daily import DailyRules
+from .owed import BoostFn, no_boost
 from .payout import OwedPayer
 from .rain import Rain
 from .store import TimedStore
@@ -49,8 +50,10 @@ class TimedRewards:
         channels: Sequence[str],
         present_names: Callable[[str], list[str]],
         log: Any,
+        boost_for: Callable[[str], BoostFn] = lambda _channel: no_boost,
     ) -> None:
         self._config = config
+        self._boost_for = boost_for  # the channel's earning multipliers now (events/boosts.py)
         self._clock = clock
         self._channels = list(channels)
         self._log = log
@@ -60,9 +63,10 @@ class TimedRewards:
         def notify(channel: str, user: str, text: str) -> None:
             spawn(voice.notify(channel, user, text), name="bridge-reminder")
 
-        self.daily = DailyRules(self.store, config, clock, notify)
+        self.daily = DailyRules(self.store, config, clock, notify, boost_for)
         self.rain = Rain(self.store, credits, voice, config, clock, spawn, channels, log,
-                         perks=ledger.rank_perks_many)  # the rank rain bonus, one request per rain
+                         perks=ledger.rank_perks_many,  # the rank rain bonus, one request per rain
+                         boost_for=boost_for)
         self.admin_rain = AdminRain(self.rain, ledger, credits, present_names, clock)
 
     async def start(self) -> None:
@@ -88,7 +92,7 @@ class TimedRewards:
     async def on_arrival(self, channel: str, arrival: Arrival) -> None:
         """After the welcome wallet on a genuine arrival: welcome back."""
         now = self._clock.now()
-        owed = welcome_back_owed(self._config(), channel, arrival, utc_day(now))
+        owed = welcome_back_owed(self._config(), channel, arrival, utc_day(now), self._boost_for(channel))
         if owed is not None:
             await self.store.add_owed(channel, [owed], to_ms(now))
             self.payer.kick()

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from economy_shared.config import EconomyConfig
 
-from .owed import Owed, render
+from .owed import BoostFn, Owed, no_boost, render
 
 SATURDAY = 5
 PAID_NOTICE = "🌉 Weekend→weekday bridge bonus! +{amount} {symbol}!"
@@ -62,7 +62,8 @@ class BridgeStep:
 
 
 def qualify(
-    state: BridgeState, day: date, config: EconomyConfig, chan: str, key: str, user: str
+    state: BridgeState, day: date, config: EconomyConfig, chan: str, key: str, user: str,
+    boost: BoostFn = no_boost,
 ) -> BridgeStep | None:
     """The user qualified on ``day``; None when nothing changes."""
     cfg = config.streaks.weekend_weekday_bridge
@@ -71,13 +72,15 @@ def qualify(
     reminder = None
     if new.weekend and new.weekday and not new.claimed and cfg.bonus > 0:
         new = replace(new, claimed=True)
+        amount, meta = boost(key, cfg.bonus)
         owed = Owed(
             key=f"bridge:{chan}:{key}:{week_id(day)}",
             user=user,
-            amount=cfg.bonus,
+            amount=amount,
             trigger_id="bridge.weekly",
             reason="Weekend→weekday bridge bonus",
-            notice=render(PAID_NOTICE, config, user, cfg.bonus),
+            notice=render(PAID_NOTICE, config, user, amount),
+            metadata=meta,
         )
     elif (
         cfg.announce_on_weekend and cfg.bonus > 0 and is_weekend(day) and not new.weekday and not new.claimed

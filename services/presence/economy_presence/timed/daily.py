@@ -17,7 +17,7 @@ from economy_shared.config import EconomyConfig
 
 from ..sessions import Session
 from . import bridge, milestones
-from .owed import Owed
+from .owed import BoostFn, Owed, no_boost
 from .progress import DayProgress
 from .store import TimedStore, TimedTx
 from .streaks import StreakState, count_day
@@ -27,9 +27,11 @@ Notify = Callable[[str, str, str], None]  # (channel, user, text): a PM sent in 
 
 class DailyRules:
     def __init__(
-        self, store: TimedStore, config: Callable[[], EconomyConfig], clock: Clock, notify: Notify
+        self, store: TimedStore, config: Callable[[], EconomyConfig], clock: Clock, notify: Notify,
+        boost_for: Callable[[str], BoostFn] = lambda _channel: no_boost,
     ) -> None:
         self.store = store
+        self._boost_for = boost_for  # the channel's earning multipliers now (events/boosts.py)
         self._config = config
         self._clock = clock
         self._notify = notify
@@ -91,10 +93,11 @@ class DailyRules:
         owed: list[Owed] = []
         reminders: list[tuple[str, str]] = []
         today = date.fromisoformat(day)
+        boost = self._boost_for(channel)
         async with self.store.transaction(channel) as tx:
-            owed += await self._dwell(tx, day, dwellers, prog.minutes, display)
-            owed += await self._streaks(tx, today, qualified, display)
-            paid, reminders = await self._bridge(tx, today, qualified, display)
+            owed += await self._dwell(tx, day, dwellers, prog.minutes, display, boost)
+            owed += await self._streaks(tx, today, qualified, display, boost)
+            paid, reminders = await self._bridge(tx, today, qualified, display, boost)
             owed += paid
             await tx.add_owed(owed, to_ms(self._clock.now()))
         for k in keys:
@@ -106,7 +109,8 @@ class DailyRules:
         return channel_key(tx.channel)
 
     async def _dwell(
-        self, tx: TimedTx, day: str, keys: list[str], minutes: Mapping[str, int], display: Mapping[str, str]
+        self, tx: TimedTx, day: str, keys: list[str], minutes: Mapping[str, int], display: Mapping[str, str],
+        boost: BoostFn,
     ) -> list[Owed]:
         if not keys:
             return []
@@ -116,11 +120,14 @@ class DailyRules:
         for k in keys:
             for h in milestones.due_hours(minutes.get(k, 0), claimed.get(k, set()), cfg):
                 claims.append((k, h))
-                owed.append(milestones.milestone_owed(cfg, self._chan(tx), k, display[k], date.fromisoformat(day), h))
+                owed.append(milestones.milestone_owed(cfg, self._chan(tx), k, display[k], date.fromisoformat(day), h,
+                                                      boost))
         await tx.add_dwell_claims(day, claims)
         return owed
 
-    async def _streaks(self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str]) -> list[Owed]:
+    async def _streaks(
+        self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str], boost: BoostFn
+    ) -> list[Owed]:
         cfg = self._config()
         if not keys or not cfg.streaks.daily.enabled:
             return []
@@ -128,7 +135,7 @@ class DailyRules:
         updates: dict[str, StreakState] = {}
         owed: list[Owed] = []
         for k in keys:
-            step = count_day(states.get(k, StreakState()), today, cfg, self._chan(tx), k, display[k])
+            step = count_day(states.get(k, StreakState()), today, cfg, self._chan(tx), k, display[k], boost)
             if step is not None:
                 updates[k] = step.state
                 owed += step.owed
@@ -136,7 +143,7 @@ class DailyRules:
         return owed
 
     async def _bridge(
-        self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str]
+        self, tx: TimedTx, today: date, keys: list[str], display: Mapping[str, str], boost: BoostFn
     ) -> tuple[list[Owed], list[tuple[str, str]]]:
         cfg = self._config()
         if not keys or not cfg.streaks.weekend_weekday_bridge.enabled:
@@ -147,7 +154,8 @@ class DailyRules:
         owed: list[Owed] = []
         reminders: list[tuple[str, str]] = []
         for k in keys:
-            step = bridge.qualify(states.get(k, bridge.BridgeState()), today, cfg, self._chan(tx), k, display[k])
+            step = bridge.qualify(states.get(k, bridge.BridgeState()), today, cfg, self._chan(tx), k, display[k],
+                                  boost)
             if step is None:
                 continue
             updates[k] = step.state

@@ -10,7 +10,7 @@ from datetime import date
 
 from economy_shared.config import EconomyConfig
 
-from .owed import Owed, render
+from .owed import BoostFn, Owed, no_boost, render
 
 NOTICE = "⏰ {hours}-hour milestone! +{amount} {symbol}. Keep it up!"
 
@@ -29,8 +29,10 @@ def due_hours(minutes: int, claimed: set[int], config: EconomyConfig) -> list[in
     return [h for h in paying_hours(config) if h * 60 <= minutes and h not in claimed]
 
 
-def milestone_owed(config: EconomyConfig, chan: str, key: str, user: str, day: date, hours: int) -> Owed:
-    reward = config.presence.hourly_milestones[hours]
+def milestone_owed(
+    config: EconomyConfig, chan: str, key: str, user: str, day: date, hours: int, boost: BoostFn = no_boost
+) -> Owed:
+    reward, meta = boost(key, config.presence.hourly_milestones[hours])
     return Owed(
         key=f"dwell:{chan}:{key}:{day.isoformat()}:{hours}",
         user=user,
@@ -38,4 +40,5 @@ def milestone_owed(config: EconomyConfig, chan: str, key: str, user: str, day: d
         trigger_id=f"dwell.{hours}h",
         reason=f"{hours}-hour dwell milestone",
         notice=render(NOTICE, config, user, reward, hours=hours),
+        metadata=meta,
     )

@@ -7,6 +7,7 @@ lose it, and the key (derived from the business fact) means it is never paid twi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,15 @@ class Owed:
     reason: str
     notice: str = ""  # PM sent to the user once paid ("" = none)
     announce: Announcement | None = None  # public line once paid
+    metadata: dict[str, Any] | None = None  # the journal row's metadata (multiplier sources, base amount)
+
+
+# A rule's amount through the earning multipliers: (user key, base Z) -> (Z to pay, journal metadata).
+BoostFn = Callable[[str, int], tuple[int, "dict[str, Any] | None"]]
+
+
+def no_boost(_key: str, amount: int) -> tuple[int, dict[str, Any] | None]:
+    return amount, None
 
 
 def notice_fields(config: EconomyConfig, user: str, amount: int, **extra: Any) -> dict[str, Any]:

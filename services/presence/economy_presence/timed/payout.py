@@ -2,7 +2,7 @@
 at 00:15 UTC) never slows the tick. One credit per fact, with its own idempotency key.
 
 An owed row *is* the kept request: its key and its fields rebuild the very same body every time
-(``earning(user, amount, trigger_id, reason)``, one posting, ``on_banned="reject"``), so a row whose
+(``earning(user, amount, trigger_id, reason, metadata)``, one posting, ``on_banned="reject"``), so a row whose
 answer was lost is re-sent as it was. Rows answered — paid now, paid before (replay), refused
 (banned) or a key conflict — are deleted; an unanswered row stays and is retried with back-off.
 The PM and any announcement go out only when this attempt is the one that paid.
@@ -37,7 +37,7 @@ def source_of(trigger_id: str) -> str:
 
 def owed_posting(o: Owed) -> Posting:
     """The body of an owed row's request: the same for every attempt."""
-    return earning(o.user, o.amount, o.trigger_id, o.reason)
+    return earning(o.user, o.amount, o.trigger_id, o.reason, o.metadata)
 
 
 class OwedPayer:

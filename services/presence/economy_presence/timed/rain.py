@@ -16,7 +16,9 @@ and paid as a second posting in the user's bucket (trigger ``rain.rank_bonus``).
 the shares, so a re-sent rain has the very same bodies; a ledger that does not answer the perks request
 means a rain without bonus, never a delay. The admin ``rain`` (admin_rain.py) gets no bonus.
 
-Not here yet: event multipliers (sprint 7).
+Event multipliers (DECISIONS 11): each user's drop is multiplied by the channel's boost when the rain is
+rolled (exact fractions carried per user), the journal row names the sources, and the boost is persisted
+with the shares so a re-sent rain has the very same bodies. The admin rain is not multiplied.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from economy_shared.voice import Voice
 
 from ..credit import CreditPath, paid_amount
 from ..sessions import Session
-from .owed import render
+from .owed import BoostFn, no_boost, render
 from .store import TimedStore
 
 BUCKETS = 64  # fixed: a recipient's bucket must not depend on the size of the crowd
@@ -86,17 +88,31 @@ def rank_bonus(shares: Mapping[str, int], percents: Mapping[str, int]) -> dict[s
     return {u: b for u, b in out.items() if b > 0}
 
 
-def pending_shares(stored: Any) -> tuple[dict[str, int], dict[str, int]]:
-    """A stored unanswered rain: ``{"shares": …, "bonus": …}``, or a plain ``{user: Z}`` from before bonuses."""
+@dataclass(frozen=True)
+class RainDrop:
+    """One rolled rain: each user's share, their rank bonus and the journal metadata of the boost."""
+
+    shares: dict[str, int]
+    bonus: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, Any] | None = None
+
+    def dumps(self) -> str:
+        return json.dumps({"shares": self.shares, "bonus": self.bonus, "meta": self.meta}, sort_keys=True)
+
+
+def pending_shares(stored: Any) -> RainDrop:
+    """A stored unanswered rain: ``{"shares", "bonus", "meta"}``, or a plain ``{user: Z}`` from before bonuses."""
     if isinstance(stored, dict) and isinstance(stored.get("shares"), dict):
         bonus = stored.get("bonus") if isinstance(stored.get("bonus"), dict) else {}
-        return ({str(k): int(v) for k, v in stored["shares"].items()}, {str(k): int(v) for k, v in bonus.items()})
-    return {str(k): int(v) for k, v in dict(stored).items()}, {}
+        meta = stored.get("meta") if isinstance(stored.get("meta"), dict) else None
+        return RainDrop({str(k): int(v) for k, v in stored["shares"].items()},
+                        {str(k): int(v) for k, v in bonus.items()}, meta)
+    return RainDrop({str(k): int(v) for k, v in dict(stored).items()})
 
 
 def bucket_items(
     key: str, shares: Mapping[str, int], trigger_id: str, reason: str, kind: PostingKind,
-    bonus: Mapping[str, int] | None = None,
+    bonus: Mapping[str, int] | None = None, metadata: dict[str, Any] | None = None,
 ) -> list[PostItem]:
     """Recipients in fixed hash buckets, each its own idempotency key (``<key>:b<NN>``), in bucket order.
 
@@ -106,7 +122,8 @@ def bucket_items(
     """
     buckets: dict[int, list[Posting]] = {}
     for u in sorted(shares):
-        posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason)
+        posting = Posting(user=u, amount=shares[u], kind=kind, trigger_id=trigger_id, reason=reason,
+                          metadata=metadata)
         buckets.setdefault(bucket_of(u), []).append(posting)
         extra = (bonus or {}).get(u, 0)
         if extra > 0:
@@ -143,8 +160,10 @@ class Rain:
         channels: Sequence[str],
         log: Any,
         perks: PerksOf | None = None,
+        boost_for: Callable[[str], BoostFn] | None = None,
     ) -> None:
         self.store = store
+        self._boost_for = boost_for  # the channel's earning multipliers now (events/boosts.py)
         self._perks = perks  # ledger.rank_perks_many (LedgerClient.rank_perks_many); None: no rank bonus
         self._credits = credits
         self._voice = voice
@@ -156,8 +175,8 @@ class Rain:
         self.rng = random.Random()
         self._next: dict[str, int] = {}  # channel -> next run (epoch ms)
         self._busy: set[str] = set()
-        # channel -> (shares, rank bonus) of the due rain that got no answer
-        self._pending: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+        # channel -> the due rain that got no answer (shares, rank bonus, boost metadata)
+        self._pending: dict[str, RainDrop] = {}
 
     @property
     def cfg(self) -> RainSettings:
@@ -196,26 +215,32 @@ class Rain:
             if due is None:  # enabled since start-up: first rain one interval from now
                 await self._schedule(channel, at)
                 return
-            kept = self._pending.get(channel)
-            if kept is None:
-                amount = roll_amount(self.cfg, self.rng)  # one roll per rain: everyone gets the same
-                shares = dict.fromkeys(names, amount)
-                bonus = await self._bonus(channel, shares)
-            else:
-                shares, bonus = kept
-            if shares:
+            drop = self._pending.get(channel)
+            if drop is None:
+                drop = await self._roll(channel, names)
+            if drop.shares:
                 key = f"rain:{channel_key(channel)}:{due // 1000}"
-                poured = await self.pour(channel, key, shares, "rain.ambient", "Rain drop", bonus=bonus)
+                poured = await self.pour(channel, key, drop.shares, "rain.ambient", "Rain drop", bonus=drop.bonus,
+                                         metadata=drop.meta)
                 if not poured.done:  # the same shares (same bodies) are sent again next tick, even after a restart
-                    self._pending[channel] = (shares, bonus)
-                    await self.store.set_rain_pending(channel, json.dumps({"shares": shares, "bonus": bonus},
-                                                                          sort_keys=True))
+                    self._pending[channel] = drop
+                    await self.store.set_rain_pending(channel, drop.dumps())
                     return
                 if poured.paid:
                     await self.tell(channel, poured.paid, self._config().bot.username)
             await self._schedule(channel, at)
         finally:
             self._busy.discard(channel)
+
+    async def _roll(self, channel: str, names: Sequence[str]) -> RainDrop:
+        """One roll per rain (everyone gets the same), times the channel's boost, plus rank bonuses."""
+        amount = roll_amount(self.cfg, self.rng)
+        boost = self._boost_for(channel) if self._boost_for is not None else no_boost
+        shares: dict[str, int] = {}
+        meta: dict[str, Any] | None = None
+        for name in names:
+            shares[name], meta = boost(user_key(name), amount)
+        return RainDrop(shares, await self._bonus(channel, shares), meta)
 
     async def _bonus(self, channel: str, shares: Mapping[str, int]) -> dict[str, int]:
         """Rank bonuses for this crowd, in one request; none when the ledger does not answer."""
@@ -239,13 +264,14 @@ class Rain:
         reason: str,
         kind: PostingKind = PostingKind.EARN,
         bonus: Mapping[str, int] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Poured:
         """Pay ``shares`` (display -> Z) in fixed buckets; banned users are skipped by the ledger (earnings).
 
         A bucket counts as paid when the ledger says its money moved, now or before (a REPLAYED bucket
         committed on an attempt whose reply was lost).
         """
-        items = bucket_items(key, shares, trigger_id, reason, kind, bonus)
+        items = bucket_items(key, shares, trigger_id, reason, kind, bonus, metadata)
         outcomes = await self._credits.post_items(channel, items, "rain")
         paid: dict[str, int] = {}
         unanswered: list[PostItem] = []

@@ -113,13 +113,14 @@ class TimedTx:
     async def add_owed(self, owed: Iterable[Owed], now_ms: int) -> None:
         await self.conn.executemany(
             "INSERT OR IGNORE INTO timed_owed (channel, idem_key, user_display, amount, trigger_id, reason, notice, "
-            "announce, created_ms) VALUES (?,?,?,?,?,?,?,?,?)",
+            "announce, created_ms, metadata) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     self.channel, o.key, o.user, o.amount, o.trigger_id, o.reason, o.notice,
                     json.dumps({"template": o.announce.template, "context": o.announce.context})
                     if o.announce else None,
                     now_ms,
+                    json.dumps(o.metadata, sort_keys=True) if o.metadata else None,
                 )
                 for o in owed
             ],
@@ -173,6 +174,7 @@ class TimedStore:
                 key=r["idem_key"], user=r["user_display"], amount=r["amount"], trigger_id=r["trigger_id"],
                 reason=r["reason"], notice=r["notice"],
                 announce=Announcement(ann["template"], ann["context"]) if ann else None,
+                metadata=json.loads(r["metadata"]) if r["metadata"] else None,
             )
             out.append(OwedRow(r["id"], r["channel"], owed, r["attempts"]))
         return out

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from economy_shared.config import EconomyConfig
 
-from .owed import Announcement, Owed, render
+from .owed import Announcement, BoostFn, Owed, no_boost, render
 
 DAY_NOTICE = "🔥 Day {days} streak! +{amount} {symbol}"
 MILESTONE_NOTICES = {
@@ -48,7 +48,8 @@ def milestone_bonus(config: EconomyConfig, day: int) -> int:
 
 
 def count_day(
-    state: StreakState, today: date, config: EconomyConfig, chan: str, key: str, user: str
+    state: StreakState, today: date, config: EconomyConfig, chan: str, key: str, user: str,
+    boost: BoostFn = no_boost,
 ) -> StreakStep | None:
     """Count ``today`` for this user; None if it was already counted (or the clock went back)."""
     if state.last_day is not None and state.last_day >= today:
@@ -57,15 +58,16 @@ def count_day(
     new = StreakState(current=current, longest=max(state.longest, current), last_day=today)
     owed: list[Owed] = []
     base = f"streak:{chan}:{key}:{today.isoformat()}"
-    reward = config.streaks.daily.reward_for_day(current)
+    reward, meta = boost(key, config.streaks.daily.reward_for_day(current))
     if reward > 0:
         owed.append(
             Owed(
                 key=base, user=user, amount=reward, trigger_id=f"streak.day{min(current, 999)}",
                 reason=f"Day {current} streak bonus", notice=render(DAY_NOTICE, config, user, reward, days=current),
+                metadata=meta,
             )
         )
-    bonus = milestone_bonus(config, current)
+    bonus, bonus_meta = boost(key, milestone_bonus(config, current))
     if bonus > 0:
         owed.append(
             Owed(
@@ -73,6 +75,7 @@ def count_day(
                 reason=f"{current}-day streak milestone",
                 notice=render(MILESTONE_NOTICES[current], config, user, bonus),
                 announce=Announcement("streak_milestone", {"user": user, "days": current, "amount": bonus}),
+                metadata=bonus_meta,
             )
         )
     return StreakStep(new, owed)

@@ -13,21 +13,25 @@ from economy_shared.channels import channel_key
 from economy_shared.config import EconomyConfig
 
 from ..sessions import Arrival
-from .owed import Owed, render
+from .owed import BoostFn, Owed, no_boost, render
 
 
-def welcome_back_owed(config: EconomyConfig, channel: str, arrival: Arrival, today: date) -> Owed | None:
+def welcome_back_owed(
+    config: EconomyConfig, channel: str, arrival: Arrival, today: date, boost: BoostFn = no_boost
+) -> Owed | None:
     cfg = config.retention.welcome_back
     if not cfg.enabled or cfg.bonus <= 0 or not arrival.genuine or arrival.absent_for is None:
         return None
     days = arrival.absent_for.days  # whole days: 6 d 23 h is 6
     if days < cfg.days_absent:
         return None
+    amount, meta = boost(arrival.key, cfg.bonus)
     return Owed(
         key=f"welcomeback:{channel_key(channel)}:{arrival.key}:{today.isoformat()}",
         user=arrival.display,
-        amount=cfg.bonus,
+        amount=amount,
         trigger_id="retention.welcome_back",
         reason=f"Welcome back ({days} days absent)",
-        notice=render(cfg.message, config, arrival.display, cfg.bonus, days=days),
+        notice=render(cfg.message, config, arrival.display, amount, days=days),
+        metadata=meta,
     )
