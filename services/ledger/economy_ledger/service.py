@@ -13,14 +13,15 @@ from economy_shared.pm.liveness import LIFECYCLE, ServiceLiveness
 from economy_shared.runtime.requests import RequestRouter, call
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schemas.base import Request
-from economy_shared.subjects import PUBLIC_COMMAND, service_subject
+from economy_shared.subjects import PUBLIC_COMMAND, ServiceName, service_subject
 from economy_shared.userstats import AliasResolver
 
-from . import achievement_commands, api, board_commands, commands, public_achievements, tip_commands
+from . import achievement_commands, api, board_commands, commands, public_achievements, reload_commands, tip_commands
 from .achievements import Achievements
 from .achievements_store import AchievementsStore
 from .boards import Boards
 from .boards_store import BoardsStore
+from .config_reload import ConfigReload
 from .gambling_lookup import GamblingLookup
 from .inflation import FloatStore, InflationGovernor
 from .maintenance import BalanceMaintenance
@@ -34,6 +35,7 @@ from .promotions import Promotions
 from .public_api import build_public_router
 from .public_events import register_event_forwards
 from .public_inflation import register_inflation_routes
+from .public_reload import register_public_reload
 from .rank_notifier import RankNotifier
 from .rank_store import RankStore
 from .ranks import Ranks
@@ -108,6 +110,10 @@ class LedgerService(EconomyService):
             MaintenanceStore(self.database, self.store), config, self.clock, self.ledger_metrics
         )
         self.rollup = JournalRollup(RollupStore(self.database), config, self.clock)
+        # reload everywhere (config_reload.py): PM reload, public admin.reload / config.reload
+        reload = ConfigReload(self.reloader.validate, self.reloader.reload, self._ask_service, config)
+        reload_commands.register(pm, reload)
+        register_public_reload(self.public_router, reload, config)
 
     def _rank_up(self) -> None:
         self.rank_notifier.poke()
@@ -120,6 +126,9 @@ class LedgerService(EconomyService):
 
     async def _ask_presence(self, request: Request, timeout: float) -> Reply:
         return await call(self.client, service_subject("presence"), request, timeout)
+
+    async def _ask_service(self, name: ServiceName, request: Request, timeout: float) -> Reply:
+        return await call(self.client, service_subject(name), request, timeout)
 
     def extra_subjects(self) -> dict[str, RequestRouter]:
         return {PUBLIC_COMMAND: self.public_router}

@@ -106,6 +106,16 @@ class PresenceService(EconomyService):
     def _config(self) -> EconomyConfig:
         return self.config  # read at each use: ``reload`` swaps the whole config
 
+    def on_config_changed(self, old: EconomyConfig, new: EconomyConfig) -> None:
+        """A reload (DECISIONS 25): the session books hold the join debounce as a value."""
+        super().on_config_changed(old, new)
+        try:
+            books = self.books
+        except AttributeError:  # a SIGHUP before setup: nothing built yet
+            return
+        for book in books.values():
+            book.debounce = timedelta(minutes=new.presence.join_debounce_minutes)
+
     async def _scheduled_tick(self, slot: int, at: datetime) -> None:
         await self.ticker.scheduled(slot, at)
 

@@ -46,7 +46,7 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     CommandEntry("econ:stats", "ledger", "economy overview", admin=True),
     CommandEntry("econ:user", "ledger", "inspect a user", usage="econ:user <user>", admin=True),
     CommandEntry("econ:health", "ledger", "ledger audit and health", admin=True),
-    CommandEntry("reload", "ledger", "reload the config file everywhere", admin=True),
+    CommandEntry("reload", "ledger", "reload the config file everywhere", admin=True, live=True),
     # presence
     CommandEntry("rewards", "presence", "ways to earn", live=True),
     CommandEntry("like", "presence", "like what's playing", live=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -43,6 +44,8 @@ async def serve(service: EconomyService) -> int:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:  # pragma: no cover - non-POSIX
             pass
+    with contextlib.suppress(NotImplementedError, AttributeError):  # SIGHUP: reload the config (runtime/reload.py)
+        loop.add_signal_handler(signal.SIGHUP, service.reloader.on_sighup)
     code = 0
     try:
         await host.start()
@@ -83,7 +86,8 @@ async def _until_stopped_or_closed(host: ServiceHost, stop: asyncio.Event) -> in
 def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | None = None) -> int:
     args = parse_args(service_name, argv)
     try:
-        config = load_config(resolve_config_path(args.config))
+        config_path = resolve_config_path(args.config)
+        config = load_config(config_path)
     except ConfigError as err:
         print(f"kryten-economy-{service_name}: {err}", file=sys.stderr)
         return 2
@@ -94,6 +98,7 @@ def run(service_name: ServiceName, factory: ServiceFactory, argv: list[str] | No
     log = get_logger(f"economy.{service_name}")
     client = build_client(config, service_name)
     service = factory(config, client)
+    service.config_path = config_path  # reload (SIGHUP, <service>.reload) re-reads this same file
     spec = os.environ.get("KRYTEN_ECONOMY_CLOCK")
     service.clock = ScaledClock.from_spec(spec) if spec else SystemClock()
     if spec:

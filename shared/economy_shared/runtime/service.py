@@ -19,10 +19,12 @@ from .. import __version__
 from ..clock import Clock, SystemClock
 from ..config import EconomyConfig
 from ..schemas.base import PingRequest
+from ..schemas.reload import RELOAD_REQUESTS
 from ..subjects import ServiceName, service_subject
 from .client import connect, flush, nats_is_connected, reconnect_budget, wait_closed
 from .logging import get_logger
 from .observability import HttpEndpoint, ServiceMetrics
+from .reload import ConfigReloader
 from .requests import RequestRouter
 
 if TYPE_CHECKING:
@@ -42,6 +44,11 @@ class EconomyService:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.started = False
         self.router.add(PingRequest, self._ping)
+        # config reload (runtime/reload.py, DECISIONS 25): ``<service>.reload`` and SIGHUP re-read this file
+        self.config_path: Path | None = None
+        self.reloader = ConfigReloader(self.name, lambda: self.config, self._swap_config, lambda: self.config_path,
+                                       self.metrics.registry, self.log)
+        self.router.add(RELOAD_REQUESTS[self.name], self.reloader.handle)
 
     async def _ping(self, _: PingRequest) -> dict[str, Any]:
         return {"pong": True, "service": self.name, "version": __version__, "ready": self.started}
@@ -58,6 +65,19 @@ class EconomyService:
 
     async def health_details(self) -> dict[str, Any]:
         return {}
+
+    def on_config_changed(self, old: EconomyConfig, new: EconomyConfig) -> None:
+        """After a reload swapped ``self.config``: for components that must react beyond reading the getter."""
+        pm = getattr(self, "pm", None)
+        if pm is not None:
+            pm.reconfigure()  # the PM rate limiter keeps its per-minute limit
+
+    def _swap_config(self, old: EconomyConfig, new: EconomyConfig) -> None:
+        self.config = new  # as a whole: every getter sees the new file from here on
+        try:
+            self.on_config_changed(old, new)
+        except Exception:  # the new config is in place; a hook must not turn the reload into a failure
+            self.log.exception("on_config_changed_failed")
 
     def extra_subjects(self) -> dict[str, RequestRouter]:
         """Further request subjects this service answers (the ledger answers the public one)."""
