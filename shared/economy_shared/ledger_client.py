@@ -16,6 +16,7 @@ from .envelope import Reply
 from .ledger_outcome import LedgerOutcome, Status
 from .runtime.requests import call
 from .schemas.base import Request
+from .schemas.competitions import DailyEarningsRequest, DailyEarningsResult
 from .schemas.ledger import (
     AccountView,
     BalanceRequest,
@@ -97,6 +98,13 @@ class LedgerClient:
             return {}
         reply = await call(self._client, SUBJECT, BalancesRequest(channel=channel, users=list(users)), self._timeout)
         return BalancesResult.model_validate(reply.data).balances if reply.success else None
+
+    async def daily_earnings(self, channel: str, day: str) -> dict[str, int] | None:
+        """``ledger.daily_earnings``: the day's real earnings by user key; None when the ledger does not answer."""
+        reply = await call(self._client, SUBJECT, DailyEarningsRequest(channel=channel, day=day), self._timeout)
+        if not reply.success:
+            return None
+        return {r.user: r.earned for r in DailyEarningsResult.model_validate(reply.data).users}
 
     async def banned(self, channel: str, users: Sequence[str]) -> set[str] | None:
         """The user keys among ``users`` that are banned from the economy."""

@@ -8,6 +8,7 @@ from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ServiceError
 from economy_shared.runtime.requests import RequestRouter
+from economy_shared.schemas.competitions import DailyEarningsRequest, DailyEarningsResult, DayEarning
 from economy_shared.schemas.ledger import (
     AccountView,
     AuditRequest,
@@ -46,6 +47,7 @@ from economy_shared.schemas.ledger import (
 from . import public_boards
 from .accounts import account_view
 from .boards import Boards
+from .boards_store import BoardsStore
 from .history_rules import history_text
 from .metrics import LedgerMetrics
 from .promotions import Promotions
@@ -115,6 +117,14 @@ def register(
     @router.route(RankPerksManyRequest)
     async def rank_perks_many(req: RankPerksManyRequest) -> RankPerksManyResult:
         return RankPerksManyResult(perks=await ranks.perks_many(req.channel, req.users))
+
+    day_board = BoardsStore(store.db)
+
+    @router.route(DailyEarningsRequest)
+    async def daily_earnings(req: DailyEarningsRequest) -> DailyEarningsResult:
+        """A day's real earnings per user (presence's daily competitions; boards_store.py)."""
+        rows = await day_board.daily_earnings(req.channel, req.day)
+        return DailyEarningsResult(users=[DayEarning(user=u, earned=e) for u, e in rows])
 
 
 def register_promotions(router: RequestRouter, promotions: Promotions) -> None:

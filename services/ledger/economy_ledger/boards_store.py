@@ -26,11 +26,28 @@ class EarningAccount(Protocol):
     deltas: dict[str, int]
 
 
-async def record_daily_earnings(conn: Any, channel: str, touched: Iterable[EarningAccount], now_ms: int) -> None:
-    """Add each account's earnings of this posting to its total of the UTC day (one upsert per earner)."""
+# Daily competition awards (presence, trigger ``competition.<id>``) are earnings (DECISIONS 5) but not
+# the day's earnings: the "top earner" competition pays a share of them, so counting them would feed it.
+NOT_DAILY_EARNINGS_PREFIX = "competition."
+
+
+def _not_daily(applied: Iterable[tuple[EarningAccount, Any]] | None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for a, p in applied or ():
+        if p.kind.value == "earn" and (p.trigger_id or "").startswith(NOT_DAILY_EARNINGS_PREFIX):
+            out[a.key] = out.get(a.key, 0) + p.amount
+    return out
+
+
+async def record_daily_earnings(conn: Any, channel: str, touched: Iterable[EarningAccount], now_ms: int,
+                                applied: Iterable[tuple[EarningAccount, Any]] | None = None) -> None:
+    """Add each account's earnings of this posting to its total of the UTC day (one upsert per earner);
+    competition awards among ``applied`` (account, posting) pairs are left out."""
     day = day_of_ms(now_ms)
+    skip = _not_daily(applied)
     rows = [(channel, day, a.key, earned) for a in touched
-            if (earned := a.deltas.get("lifetime_earned", 0)) > 0 and not is_system_account(a.key)]
+            if (earned := a.deltas.get("lifetime_earned", 0) - skip.get(a.key, 0)) > 0
+            and not is_system_account(a.key)]
     if rows:
         await conn.executemany(
             "INSERT INTO daily_earnings (channel, day, user_key, earned) VALUES (?, ?, ?, ?) "
@@ -80,6 +97,15 @@ class BoardsStore:
             (channel_key(channel), day, *params, limit),
         )
         return [Standing(r["display_name"], r["earned"], r["lifetime_earned"], r["rank_floor"]) for r in rows]
+
+    async def daily_earnings(self, channel: str, day: str) -> list[tuple[str, int]]:
+        """``(user key, earned)`` of every earner of ``day`` (daily competitions), biggest first, then by key."""
+        rows = await self.db.fetchall(
+            "SELECT user_key, earned FROM daily_earnings WHERE channel = ? AND day = ? AND earned > 0 "
+            "ORDER BY earned DESC, user_key",
+            (channel_key(channel), day),
+        )
+        return [(r["user_key"], int(r["earned"])) for r in rows]
 
     async def top_by(self, channel: str, column: str, limit: int, ignored: list[str]) -> list[Standing]:
         """Accounts by ``balance`` or ``lifetime_earned`` (indexes accounts_by_balance / _by_lifetime)."""

@@ -16,6 +16,8 @@ class LedgerMetrics:
                                registry=registry)
         self.accounts = Gauge("economy_ledger_accounts", "Accounts per channel", ["channel"], registry=registry)
         self.circulation = Gauge("economy_total_circulation", "Z held by users", ["channel"], registry=registry)
+        self.median_balance = Gauge("economy_median_balance", "Median user balance (refreshed on each scrape)",
+                                    ["channel"], registry=registry)
         self.tips = Counter("economy_tips_total", "Tips applied", ["channel"], registry=registry)
         self.tipped_z = Counter("economy_tips_z_total", "Z moved by tips", ["channel"], registry=registry)
         self.tip_refusals = Counter("economy_tip_refusals_total", "Tips refused (nothing moved), by reason",
@@ -33,6 +35,17 @@ class LedgerMetrics:
                                        ["channel", "rank"], registry=registry)
         self.price_multiplier = Gauge("economy_price_multiplier", "The inflation governor's price factor "
                                       "(1.0 when off; inflation.py)", ["channel"], registry=registry)
+        # bounties (bounties.py): one counter per transition, and what is open / escrowed now
+        self.bounty_events = {
+            event: Counter(f"economy_bounties_{event}_total", f"Bounties {event}", ["channel"], registry=registry)
+            for event in ("created", "claimed", "expired", "cancelled")
+        }
+        self.bounties_open = Gauge("economy_bounties_open", "Open bounties", ["channel"], registry=registry)
+        self.bounties_escrowed = Gauge("economy_bounties_escrowed_z", "Z escrowed in open bounties", ["channel"],
+                                       registry=registry)
+        # admin words (admin.py): grant, deduct, set_balance, set_rank, ban, unban that changed something
+        self.admin_actions = Counter("economy_admin_actions_total", "Admin actions applied, by action",
+                                     ["channel", "action"], registry=registry)
 
     def observe_post(self, req: PostRequest, result: PostResult) -> None:
         """Count what a request applied now (a replay moved nothing; skipped banned users got nothing)."""
@@ -59,3 +72,13 @@ class LedgerMetrics:
 
     def observe_tip_refusal(self, channel: str, reason: str) -> None:
         self.tip_refusals.labels(channel, reason).inc()
+
+    def observe_bounty(self, channel: str, event: str) -> None:
+        self.bounty_events[event].labels(channel).inc()
+
+    def observe_admin_action(self, channel: str, action: str) -> None:
+        self.admin_actions.labels(channel, action).inc()
+
+    def observe_open_bounties(self, channel: str, count: int, escrowed: int) -> None:
+        self.bounties_open.labels(channel).set(count)
+        self.bounties_escrowed.labels(channel).set(escrowed)

@@ -151,4 +151,73 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (channel, user_key, stat)
         ) WITHOUT ROWID""",
     ],
+    [  # bounties (bounty_store.py): escrowed in ~escrow:bounties until claimed, cancelled or expired; epoch ms
+        """CREATE TABLE IF NOT EXISTS bounties (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            creator_key TEXT NOT NULL,
+            creator TEXT NOT NULL,
+            description TEXT NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount > 0),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'claimed', 'expired', 'cancelled')),
+            winner TEXT,
+            created_ms INTEGER NOT NULL,
+            expires_ms INTEGER NOT NULL,
+            resolved_by TEXT,
+            resolved_ms INTEGER,
+            create_key TEXT NOT NULL,
+            UNIQUE (channel, create_key)
+        )""",
+        "CREATE INDEX IF NOT EXISTS bounties_status ON bounties(channel, status)",
+        "CREATE INDEX IF NOT EXISTS bounties_creator ON bounties(channel, creator_key, status)",
+    ],
+    [  # reports (report_store.py): one snapshot per (channel, wall-clock slot); digest sent marks
+        """CREATE TABLE IF NOT EXISTS economy_snapshots (
+            channel TEXT NOT NULL,
+            slot_ms INTEGER NOT NULL,
+            taken_ms INTEGER NOT NULL,
+            interval_hours INTEGER NOT NULL,
+            circulation INTEGER NOT NULL,
+            accounts INTEGER NOT NULL,
+            present INTEGER,
+            median_balance INTEGER NOT NULL,
+            earned INTEGER NOT NULL,
+            spent INTEGER NOT NULL,
+            gambled_in INTEGER NOT NULL,
+            gambled_out INTEGER NOT NULL,
+            PRIMARY KEY (channel, slot_ms)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS digest_marks (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            sent_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, kind, period, user_key)
+        ) WITHOUT ROWID""",
+        # Z moved per channel, UTC hour and posting kind (users only), kept in the posting's transaction
+        # (report_store.record_flows): a report window sums a few rows instead of scanning the journal
+        """CREATE TABLE IF NOT EXISTS flow_totals (
+            channel TEXT NOT NULL,
+            hour_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            PRIMARY KEY (channel, hour_ms, kind)
+        ) WITHOUT ROWID""",
+        """INSERT OR IGNORE INTO flow_totals (channel, hour_ms, kind, amount)
+           SELECT a.channel, j.created_ms / 3600000 * 3600000, j.kind, SUM(j.amount)
+           FROM journal j JOIN accounts a ON a.id = j.account_id
+           WHERE a.user_key NOT LIKE '~%' AND j.kind IN ('earn', 'spend', 'refund', 'wager', 'payout')
+           GROUP BY a.channel, j.created_ms / 3600000, j.kind""",
+        # the few journal rows that are not earnings (who spent, gambled or tipped in a window)
+        "CREATE INDEX IF NOT EXISTS journal_not_earn ON journal(created_ms) WHERE kind <> 'earn'",
+        # closed days of daily_earnings (kept 3 days by the boards), for the weekly top earners
+        """CREATE TABLE IF NOT EXISTS earnings_days (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            earned INTEGER NOT NULL,
+            PRIMARY KEY (channel, day, user_key)
+        ) WITHOUT ROWID""",
+    ],
 ]

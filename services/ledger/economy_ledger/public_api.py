@@ -15,6 +15,7 @@ from economy_shared.config import EconomyConfig
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, Result, UserName
 from economy_shared.schemas.ledger import RankResult
+from economy_shared.survey import AskService, survey
 
 from .accounts import account_view
 from .boards import Boards
@@ -79,6 +80,7 @@ def build_public_router(
     observe: Callable[[str, str, float], None] | None = None,
     tips: Tips | None = None,
     boards: Boards | None = None,
+    ask_service: AskService | None = None,
 ) -> RequestRouter:
     router = PublicRouter(config().channels[0].channel, observe=observe)
     started = time.monotonic()
@@ -89,8 +91,12 @@ def build_public_router(
 
     @router.route(HealthRequest)
     async def health(req: HealthRequest) -> dict:
+        """Every service's ``system.ping`` at once (economy_shared/survey.py): "degraded" names who is down."""
+        found = await survey(ask_service, req.channel) if ask_service is not None else None
         return {
-            "status": "healthy",
+            "status": found.status if found else "healthy",
+            "services": {s.service: s.model_dump(exclude={"service"}) for s in found.services} if found else {},
+            "down": found.down if found else [],
             "database": "connected",
             "accounts": await store.account_count(req.channel),
             "uptime_seconds": round(time.monotonic() - started, 1),

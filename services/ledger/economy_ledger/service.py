@@ -16,13 +16,31 @@ from economy_shared.schemas.base import Request
 from economy_shared.subjects import PUBLIC_COMMAND, ServiceName, service_subject
 from economy_shared.userstats import AliasResolver
 
-from . import achievement_commands, api, board_commands, commands, public_achievements, reload_commands, tip_commands
+from . import (
+    achievement_commands,
+    admin_commands,
+    api,
+    board_commands,
+    bounty_commands,
+    commands,
+    public_achievements,
+    public_bounties,
+    reload_commands,
+    report_commands,
+    tip_commands,
+)
 from .achievements import Achievements
 from .achievements_store import AchievementsStore
+from .admin import Admin
+from .admin_store import AdminStore
 from .boards import Boards
 from .boards_store import BoardsStore
+from .bounties import Bounties
+from .bounty_expiry import BountyExpiry
+from .bounty_store import BountyStore
 from .config_reload import ConfigReload
 from .gambling_lookup import GamblingLookup
+from .gauge_store import median_balance
 from .inflation import FloatStore, InflationGovernor
 from .maintenance import BalanceMaintenance
 from .maintenance_store import MaintenanceStore
@@ -32,13 +50,19 @@ from .presence_lookup import PresenceLookup
 from .promoter import CytubePromoter
 from .promotion_store import PromotionStore
 from .promotions import Promotions
+from .public_admin import register_internal as register_admin_internal
+from .public_admin import register_public as register_admin_public
 from .public_api import build_public_router
 from .public_events import register_event_forwards
 from .public_inflation import register_inflation_routes
 from .public_reload import register_public_reload
+from .public_reports import register_report_routes
 from .rank_notifier import RankNotifier
 from .rank_store import RankStore
 from .ranks import Ranks
+from .report_digests import DigestJob
+from .report_store import ReportStore
+from .reports import PresentNow, ReportMetrics, Reports, SnapshotJob
 from .rollup import JournalRollup
 from .rollup_store import RollupStore
 from .store import LedgerStore
@@ -99,7 +123,7 @@ class LedgerService(EconomyService):
         board_commands.register(pm, self.boards, config)
         self.public_router = build_public_router(self.store, config, self._ask_media, ranks,
                                                  observe=self.metrics.observe_request, tips=self.tips,
-                                                 boards=self.boards)
+                                                 boards=self.boards, ask_service=self._ask_service)
         register_inflation_routes(self.public_router, self.inflation)  # stats.inflation (public_inflation.py)
         register_event_forwards(self.public_router, self._ask_presence, config)  # events.list, event.* (presence)
         public_achievements.register_internal(self.router, self.achievements, config)
@@ -114,6 +138,30 @@ class LedgerService(EconomyService):
         reload = ConfigReload(self.reloader.validate, self.reloader.reload, self._ask_service, config)
         reload_commands.register(pm, reload)
         register_public_reload(self.public_router, reload, config)
+        # bounties (bounties.py): PM bounty/bounties/claim_bounty, ledger.bounty_*, public bounty.*; hourly expiry
+        self.bounties = Bounties(BountyStore(self.database, self.store), self.voice, config, self.clock,
+                                 self.ledger_metrics)
+        bounty_commands.register(pm, self.bounties, config)
+        public_bounties.register_internal(self.router, self.bounties)
+        public_bounties.register_public(self.public_router, self.bounties, config)
+        self.bounty_expiry = BountyExpiry(self.bounties, config, self.clock)
+        # reports (reports.py): PM econ:stats/econ:health, public economy.stats/.health/.snapshot,
+        # snapshots per wall-clock slot, daily user digest and weekly admin digest (report_digests.py)
+        report_store, present_now = ReportStore(self.database), PresentNow(self.client)
+        self.report_metrics = ReportMetrics(self.metrics.registry, self.ledger_metrics.median_balance)
+        self.reports = Reports(report_store, self.store.audit, present_now, config, self.clock, self.report_metrics)
+        report_commands.register(pm, self.reports, config)
+        register_report_routes(self.public_router, self.reports)
+        # admin words (admin.py): PM grant/deduct/set_balance/set_rank/ban/unban/econ:user, ledger.admin_*,
+        # public admin.* and the original's names (forbidden unless api.allow_admin_commands)
+        self.admin = Admin(AdminStore(self.store), PresenceLookup(self.client), self.voice, config, self.clock,
+                           self.ledger_metrics)
+        admin_commands.register(pm, self.admin, config)
+        register_admin_internal(self.router, self.admin)
+        register_admin_public(self.public_router, self.admin, config)
+        self.snapshots = SnapshotJob(self.reports, config, self.clock)
+        self.digests = DigestJob(report_store, self.store.account, present_now, PresenceLookup(self.client).streak_days,
+                                 self.directory.is_admin, self.voice, config, self.clock, self.report_metrics)
 
     def _rank_up(self) -> None:
         self.rank_notifier.poke()
@@ -138,6 +186,9 @@ class LedgerService(EconomyService):
             await self.client.subscribe(LIFECYCLE, self.pm.liveness.on_lifecycle)
         await self.maintenance.start()
         await self.rollup.start()
+        await self.bounty_expiry.start()  # expires what fell due while stopped, then hourly
+        await self.snapshots.start()  # the current slot's snapshot if missing (catch-up), then each slot
+        await self.digests.start()  # digests due and owed to users present now, then every minute
         await self.rank_notifier.start()  # tells rank-ups committed before a stop, then waits for more
         await self.achievements.start()
         await self.promotions.resume()  # purchases charged before a crash: promoted or refunded
@@ -147,6 +198,9 @@ class LedgerService(EconomyService):
         await self.achievements.stop()
         await self.maintenance.stop()
         await self.rollup.stop()
+        await self.bounty_expiry.stop()
+        await self.snapshots.stop()
+        await self.digests.stop()
         await self.database.close()
 
     async def health_details(self) -> dict[str, Any]:
@@ -154,6 +208,8 @@ class LedgerService(EconomyService):
         for ch in self.config.channel_names():
             accounts, held = await self.store.summary(ch)
             self.ledger_metrics.observe_summary(ch, accounts, held)
+            self.ledger_metrics.median_balance.labels(ch).set(await median_balance(self.database, ch))
             await self.boards.refresh_metrics(ch)  # economy_rank_distribution, at most every 30 s
+            await self.bounties.refresh_metrics(ch)  # economy_bounties_open / _escrowed_z
             details["channels"][ch] = {"accounts": accounts, "circulation": held}
         return details

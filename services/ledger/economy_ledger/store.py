@@ -25,6 +25,7 @@ from economy_shared.users import user_key
 from .achievement_rules import Watch
 from .boards_store import record_daily_earnings
 from .rank_store import record_rank_ups
+from .report_store import record_flows
 from .rules import COUNTERS, ban_applies, body_hash, counter_deltas
 
 # Refusals stored as the key's first answer, as payment APIs do: replaying the key returns the same
@@ -201,7 +202,8 @@ class LedgerStore:
         if self._ranks is not None:
             reached, noticed = await record_rank_ups(conn, self._ranks(), channel, touched, now_ms)
             self._ranked = self._ranked or noticed
-        await record_daily_earnings(conn, channel, touched, now_ms)  # today's board (boards_store.py)
+        await record_daily_earnings(conn, channel, touched, now_ms, applied)  # today's board (boards_store.py)
+        await record_flows(conn, channel, applied, now_ms)  # hourly totals per kind (report_store.py)
         if self._achievements is not None:
             self._watch(channel, touched, applied, reached)
         sets = ", ".join(f"{c} = {c} + ?" for c in COUNTERS)
@@ -281,21 +283,28 @@ class LedgerStore:
             return sorted(banned)
         return sorted(banned & {user_key(n) for n in names})
 
-    async def set_banned(self, channel: str, name: str, banned: bool, reason: str | None, now_ms: int) -> None:
-        """Ban state changes no balance; a banned user's balance is kept (DECISIONS 7)."""
+    async def set_banned(self, channel: str, name: str, banned: bool, reason: str | None, now_ms: int,
+                         create: bool = True) -> bool:
+        """Ban state changes no balance; a banned user's balance is kept (DECISIONS 7). With
+        ``create=False`` (the admin words, admin.py, unless the user is present: DECISIONS 1) an unknown
+        name changes nothing and the answer is False; test set-ups keep the old opening default."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) VALUES (?,?,?,?,?) "
-                "ON CONFLICT(channel, user_key) DO NOTHING",
-                (channel_key(channel), user_key(name), name, now_ms, now_ms),
-            )
-            await conn.execute(
+            if create:
+                await conn.execute(
+                    "INSERT INTO accounts (channel, user_key, display_name, created_ms, updated_ms) "
+                    "VALUES (?,?,?,?,?) ON CONFLICT(channel, user_key) DO NOTHING",
+                    (channel_key(channel), user_key(name), name, now_ms, now_ms),
+                )
+            cur = await conn.execute(
                 "UPDATE accounts SET banned=?, ban_reason=?, updated_ms=? WHERE channel=? AND user_key=?",
                 (1 if banned else 0, reason, now_ms, channel_key(channel), user_key(name)),
             )
+            if cur.rowcount == 0:
+                return False
         if not banned and self._achievements is not None:  # achievements the ban held back are due now
             self._changed.add((channel_key(channel), user_key(name)))
             self.committed()
+        return True
 
     async def audit(self, channel: str) -> AuditResult:
         rows = await self.db.fetchall(

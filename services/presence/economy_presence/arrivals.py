@@ -33,7 +33,7 @@ class WelcomeWallet:
             channel,
             f"welcome:{channel_key(channel)}:{arrival.key}",
             earning(arrival.display, amount, "onboarding.wallet", "Welcome wallet"),
-            "welcome",
+            "welcome", gated=False,  # the welcome is paid before the onboarding minimums (eligibility.py)
         )
         if outcome.applied:
             text = safe_format(cfg.onboarding.welcome_message, amount=amount, currency=cfg.currency.plural)

@@ -21,6 +21,7 @@ from economy_shared.schemas.ledger import Posting, PostingKind, PostItem
 from economy_shared.users import user_key
 
 from .batching import CreditBatcher
+from .eligibility import EarningGate
 from .metrics import PresenceMetrics
 from .store import KeptRequest, PresenceStore
 
@@ -61,6 +62,10 @@ def request_groups(items: Sequence[PostItem], limit: int = POSTINGS_PER_REQUEST)
     return groups
 
 
+# What a gated credit answers, without asking the ledger: a final "no" (nothing to keep or re-send).
+NOT_ELIGIBLE = LedgerOutcome(Status.REFUSED, code="not_eligible", message="below the onboarding minimums")
+
+
 class CreditPath:
     def __init__(
         self,
@@ -78,11 +83,25 @@ class CreditPath:
         self._clock = clock
         self._log = log
         self._resending = asyncio.Lock()
+        self.gate: EarningGate | None = None  # onboarding minimums (eligibility.py); set by the service
+
+    def _admits(self, channel: str, posting: Posting) -> bool:
+        """Earnings of users below the onboarding minimums are refused; admin grants (the admin ``rain``,
+        split exactly as the admin chose) are not earnings (DECISIONS 5, 11) and always pass."""
+        gate = self.gate
+        return (gate is None or not gate.active or posting.kind != PostingKind.EARN
+                or gate.allows(channel, user_key(posting.user), self._clock.now()))
 
     async def credit(
-        self, channel: str, key: str, posting: Posting, source: str, *, keep: bool = True
+        self, channel: str, key: str, posting: Posting, source: str, *, keep: bool = True, gated: bool = True
     ) -> LedgerOutcome:
-        """One earning under ``key`` (batched with other single credits); ``keep``: the path keeps it if unanswered."""
+        """One earning under ``key`` (batched with other single credits); ``keep``: the path keeps it if unanswered.
+
+        ``gated``: refused (nothing sent) while the user is below the onboarding minimums; the welcome
+        wallet passes ``gated=False``.
+        """
+        if gated and not self._admits(channel, posting):
+            return NOT_ELIGIBLE
         item = PostItem(idempotency_key=key, postings=[posting])
         outcome = await self._batcher.post(channel, item)
         self._observe(channel, source, item, outcome)
@@ -93,18 +112,42 @@ class CreditPath:
     async def post_items(
         self, channel: str, items: Sequence[PostItem], source: str, *, keep: bool = False
     ) -> list[LedgerOutcome]:
-        """Many independent items, a few ``ledger.post_many`` requests; one outcome per item, in order."""
-        outcomes: list[LedgerOutcome] = []
-        for group in request_groups(items):
-            outcomes += await self._ledger.post_many(channel, group)
+        """Many independent items, a few ``ledger.post_many`` requests; one outcome per item, in order.
+
+        Postings of users below the onboarding minimums are dropped first; an item left empty is not sent
+        (its outcome is ``NOT_ELIGIBLE``). Callers that keep unanswered items themselves filter first (the
+        tick and ambient rain only see admitted users), so what they keep is what was sent.
+        """
+        items = self._admitted(channel, items)
+        sent = [i for i in items if i is not None]
+        answers: list[LedgerOutcome] = []
+        for group in request_groups(sent):
+            answers += await self._ledger.post_many(channel, group)
+        it = iter(answers)
+        outcomes = [NOT_ELIGIBLE if i is None else next(it) for i in items]
         lost = []
-        for item, outcome in zip(items, outcomes, strict=True):
+        for item, outcome in zip(sent, answers, strict=True):
             self._observe(channel, source, item, outcome)
             if not outcome.answered:
                 lost.append(item)
         if lost and keep:
             await self.keep(channel, lost, source)
         return outcomes
+
+    def _admitted(self, channel: str, items: Sequence[PostItem]) -> list[PostItem | None]:
+        """``items`` without the postings of gated users (None: nothing left); the items themselves when
+        the gate is off or admits everyone."""
+        gate = self.gate
+        if gate is None or not gate.active:
+            return list(items)
+        out: list[PostItem | None] = []
+        for item in items:
+            kept = [p for p in item.postings if self._admits(channel, p)]
+            if len(kept) == len(item.postings):
+                out.append(item)
+            else:
+                out.append(item.model_copy(update={"postings": kept}) if kept else None)
+        return out
 
     async def keep(self, channel: str, items: Sequence[PostItem], source: str) -> None:
         await self._store.keep([kept_request(channel, i, source) for i in items], to_ms(self._clock.now()))

@@ -36,6 +36,13 @@ class PresenceMetrics:
                                         "Z owed to users present when a scheduled event started", ["channel"],
                                         registry=registry)
 
+        # onboarding minimums and the inactivity nudge (eligibility.py, nudge.py)
+        self.gated_users = Gauge("economy_presence_gated_users",
+                                 "Present users below the onboarding minimums (earning nothing yet)", ["channel"],
+                                 registry=registry)
+        self.nudges = Counter("economy_inactivity_nudges_total", "Inactivity nudges", ["channel", "outcome"],
+                              registry=registry)
+
     def earned(self, channel: str, source: str, amount: int) -> None:
         if amount > 0:
             self.z_earned.labels(channel, source).inc(amount)

@@ -171,4 +171,54 @@ EARNING_EVENTS: list[str] = [
     "ALTER TABLE timed_owed ADD COLUMN metadata TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS, EARNING_EVENTS]
+# daily competitions (competitions/): a row per (channel, competition, day) evaluated, written in the
+# same transaction as the owed awards; the winners for ``presence.competitions``; and, per counter,
+# the order in which each user's value last rose ("who got there first" breaks a daily_top tie).
+_REACHED_FIELDS: list[tuple[str, str, str]] = [
+    *(("daily_activity", c, c) for c in (
+        "messages_sent", "long_messages", "gifs_posted", "unique_emotes_used", "kudos_given", "kudos_received",
+        "laughs_received", "bot_interactions")),
+    # not daily_presence: the tick rewrites every present user's row every minute, and a trigger there
+    # made the 10,000-user tick ~25 % slower; a presence-minutes tie goes to the smaller user key
+]
+
+
+# real wall time in ms (SQLite's own clock: the order events were written in; tests' FakeClock does not
+# drive it, ties of the same millisecond fall back to the user key)
+_NOW_MS = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+
+
+def _reached_triggers(table: str, column: str, field: str) -> list[str]:
+    """A reached row is born with its counter row; each rise is one UPDATE (the tick rewrites every
+    present user's ``daily_presence`` row every minute: keep it cheap)."""
+    where = f"channel = new.channel AND user_key = new.user_key AND day = new.day AND field = '{field}'"
+    return [
+        f"CREATE TRIGGER reached_{field}_ins AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO competition_reached (channel, user_key, day, field, at_ms) SELECT new.channel, new.user_key, "
+        f"new.day, '{field}', {_NOW_MS} WHERE NOT EXISTS (SELECT 1 FROM competition_reached WHERE {where}); END",
+        f"CREATE TRIGGER reached_{field}_upd AFTER UPDATE OF {column} ON {table} "
+        f"WHEN new.{column} > old.{column} BEGIN UPDATE competition_reached SET at_ms = {_NOW_MS} WHERE {where}; END",
+    ]
+
+
+COMPETITIONS: list[str] = [
+    """CREATE TABLE competition_days (
+        channel TEXT NOT NULL, competition TEXT NOT NULL, day TEXT NOT NULL, evaluated_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, competition, day)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE competition_winners (
+        channel TEXT NOT NULL, day TEXT NOT NULL, competition TEXT NOT NULL, user_key TEXT NOT NULL,
+        display TEXT NOT NULL, value INTEGER NOT NULL, reward INTEGER NOT NULL,
+        PRIMARY KEY (channel, day, competition, user_key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE competition_last (channel TEXT PRIMARY KEY, last_day TEXT NOT NULL)""",
+    """CREATE TABLE competition_reached (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, field TEXT NOT NULL, at_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, user_key, day, field)
+    ) WITHOUT ROWID""",
+    *[t for table, column, field in _REACHED_FIELDS for t in _reached_triggers(table, column, field)],
+]
+
+MIGRATIONS: list[list[str]] = [
+    CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS, EARNING_EVENTS, COMPETITIONS,
+]

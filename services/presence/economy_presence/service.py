@@ -12,18 +12,24 @@ from economy_shared.ledger_client import LedgerClient
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schedule import run_aligned
 
-from . import api, commands, event_api, event_commands
+from . import api, commands, event_api, event_commands, public_competitions
 from .arrivals import WelcomeWallet
 from .batching import CreditBatcher
 from .chat import ChatRewards
+from .competitions import Competitions
+from .competitions.runner import CompetitionMetrics
+from .competitions.store import CompetitionStore
 from .credit import CreditPath
+from .eligibility import EarningGate
 from .events.book import EarningEvents
 from .events.boosts import Boosts
 from .events.carries import BoostCarries
 from .events.multipliers import Boost
 from .events.store import EventStore
+from .idle import ActivityWatch
 from .metrics import PresenceMetrics
 from .migrations import MIGRATIONS
+from .nudge import InactivityNudge
 from .session_events import SessionEvents
 from .sessions import Arrival, Session, SessionBook
 from .stat_reporter import presence_reporter
@@ -51,6 +57,10 @@ class PresenceService(EconomyService):
         self.credits = CreditPath(self.ledger, self.batcher, self.store, self.presence_metrics, self.clock, self.log)
         debounce = timedelta(minutes=cfg.presence.join_debounce_minutes)
         self.books: dict[str, SessionBook] = {c: SessionBook(debounce) for c in self.channels}
+        # onboarding minimums, idling, the inactivity nudge (eligibility.py, idle.py, nudge.py)
+        self.gate = EarningGate(self.database, self._config, self.channels)
+        self.credits.gate = self.gate
+        self.activity_watch = ActivityWatch(self.books, self.channels, self.gate, self._config, self.clock)
         self.enable_pm()
         config = self._config
         self.sessions = SessionEvents(
@@ -58,6 +68,8 @@ class PresenceService(EconomyService):
             self.client.kv_get, lambda name: self.metrics.events.labels(self.name, name).inc(), self.log,
         )
         self.welcome = WelcomeWallet(self.credits, self.voice, config)
+        self.nudge = InactivityNudge(account_reads.balances, self.voice, self._config, self.clock,
+                                     self.presence_metrics, self.log)
         # earning events and multipliers (events/): every presence credit goes through self.boosts
         self.events = EarningEvents(EventStore(self.database), config, self.clock, self.voice, list(self.channels),
                                     self.present_names, lambda: self.timed.payer.kick(), self.presence_metrics,
@@ -73,14 +85,22 @@ class PresenceService(EconomyService):
             self.database, self.credits, account_reads, self.client, self.books, self.channels, config,
             self.clock, self.spawn, self.presence_metrics, self.log, boost=self.boosts.apply,
         )
+        # daily competitions (competitions/): the day that ended, at 00:00:30 UTC; awards paid as owed rows
+        self.competitions = Competitions(
+            CompetitionStore(self.database), self.ledger, config, self.clock, self.voice, list(self.channels),
+            self.chat.flush, lambda: self.timed.payer.kick(), CompetitionMetrics(self.metrics.registry), self.log,
+        )
+        public_competitions.register(self.router, self.channels, self.competitions)
         self.ticker = Ticker(
             self.books, self.store, self.credits, config, self.presence_metrics, self.sessions.flush,
             self._after_minute, self.log, boost=self._minute_boost, before_minute=self.events.advance,
+            gate=self.gate,
         )
         # achievement stats (lifetime messages, hours, streak, emotes) to the ledger, batched (stat_reporter.py)
         self.stat_reporter = presence_reporter(self.database, self.client,
                                                timeout=max(5.0, cfg.nats.request_timeout_seconds))
         await self.sessions.load()
+        await self.gate.load()
         await self.ticker.load()
         await self.chat.load()
         await self.events.load()
@@ -95,7 +115,8 @@ class PresenceService(EconomyService):
         for event, handler in (
             ("adduser", self.sessions.on_join), ("userleave", self.sessions.on_leave),
             ("setafk", self.sessions.on_afk), ("userlist", self.sessions.on_userlist),
-            ("chatmsg", self.chat.on_chat), ("changemedia", self.chat.on_media), ("emotelist", self.chat.on_emotes),
+            ("chatmsg", self.activity_watch.wrap(self.chat.on_chat)),  # activity first: idle.py
+            ("changemedia", self.chat.on_media), ("emotelist", self.chat.on_emotes),
         ):
             self.client.on(event)(handler)
 
@@ -132,6 +153,8 @@ class PresenceService(EconomyService):
                 name="presence-tick",
             )
             await self.stat_reporter.start()  # in-process tests call report_once() by hand
+            # catches up a missed midnight first; in-process tests call competitions.run_due() by hand
+            self.spawn(self.competitions.run_forever(), name="daily-competitions")
 
     async def stop(self) -> None:
         await self.stat_reporter.stop()
@@ -174,6 +197,8 @@ class PresenceService(EconomyService):
             self.log.exception("boost_carries_flush_failed")
 
     async def _on_arrival(self, channel: str, arrival: Arrival) -> None:
+        self.gate.seen(channel, arrival.key, self.clock.now())
         self.chat.on_arrival(channel, arrival)
         await self.welcome.on_genuine_arrival(channel, arrival)
         await self.timed.on_arrival(channel, arrival)
+        await self.nudge.on_arrival(channel, arrival)  # after a long absence (nudge.py)

@@ -17,8 +17,9 @@ from economy_shared.users import user_key
 class Session:
     display: str
     started: datetime
-    afk: bool = False
+    afk: bool = False  # CyTube's AFK flag (setafk); the tick also treats idling as AFK (idle.py)
     rank: int = 0
+    last_active: datetime | None = None  # last chat message; None: none since ``started``
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from economy_shared.clock import day_str, to_ms
 from economy_shared.config import EconomyConfig
 
 from .credit import CreditPath, kept_request, paid_amount
+from .eligibility import EarningGate
 from .events.multipliers import NO_BOOST, Boost
+from .idle import effective_afk
 from .metrics import PresenceMetrics
 from .sessions import Session, SessionBook
 from .store import PresenceStore, TickRecord
@@ -56,6 +58,7 @@ class Ticker:
         *,
         boost: BoostOf | None = None,
         before_minute: Callable[[datetime], Awaitable[None]] | None = None,
+        gate: EarningGate | None = None,
     ) -> None:
         self._books = books
         self._store = store
@@ -67,6 +70,7 @@ class Ticker:
         self._log = log
         self._boost = boost  # the channel's earning multipliers for this minute (events/boosts.py)
         self._before_minute = before_minute  # scheduled events start and end before the minute is paid
+        self._gate = gate  # onboarding minimums (eligibility.py): users below them are not in the minute
         self.carries: dict[str, dict[str, int]] = {c: {} for c in books}
         self.last_slot = -1
         self._manual: dict[str, int] = dict.fromkeys(books, 0)
@@ -118,8 +122,15 @@ class Ticker:
         book = self._books[channel]
         carries = self.carries[channel]
         present = {k: s for k, s in book.present().items() if not cfg.is_ignored(s.display)}
+        if self._gate is not None and self._gate.active:
+            listed = len(present)
+            present = self._gate.admitted(channel, present, at)
+            self._metrics.gated_users.labels(channel).set(listed - len(present))
+        elif self._gate is not None:
+            self._metrics.gated_users.labels(channel).set(0)
+        seen = effective_afk(present, at, cfg.presence.afk_threshold_minutes)  # flag or idle: AFK (idle.py)
         boost = self._boost(channel, at, len(present)) if self._boost is not None else NO_BOOST
-        plan = plan_minute(present, carries, cfg.presence, at, boost)
+        plan = plan_minute(seen, carries, cfg.presence, at, boost)
         items = tick_items(channel, tick_id, plan.postings)
         outcomes = await self._credits.post_items(channel, items, SOURCE) if items else []
         kept = [kept_request(channel, i, SOURCE) for i, o in zip(items, outcomes, strict=True) if not o.answered]
@@ -127,7 +138,7 @@ class Ticker:
             self._log.warning("presence_credit_unanswered", channel=channel, tick=tick_id, requests=len(kept))
         paid = sum(paid_amount(i, o) for i, o in zip(items, outcomes, strict=True))
         carries.update(plan.carries)
-        minutes = [(k, 0 if s.afk else 1) for k, s in present.items()]
+        minutes = [(k, 0 if s.afk else 1) for k, s in seen.items()]
         await self._store.commit_tick(
             TickRecord(channel=channel, at_ms=to_ms(at), day=day_str(at), carries=plan.carries, source=SOURCE,
                        minutes=minutes, kept=kept, slot=slot, manual=manual)

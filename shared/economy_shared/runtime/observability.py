@@ -16,6 +16,7 @@ from prometheus_client import (
 )
 
 HealthCallback = Callable[[], Awaitable[dict[str, Any]]]
+RefreshCallback = Callable[[], Awaitable[Any]]
 
 
 class ServiceMetrics:
@@ -41,6 +42,10 @@ class ServiceMetrics:
         self.nats_connected = Gauge(
             "economy_nats_connected", "1 while the NATS connection is up", ["service"], registry=self.registry
         )
+        self.scrape_refresh_errors = Counter(
+            "economy_scrape_refresh_errors_total", "Gauge refreshes that failed during a /metrics scrape",
+            ["service"], registry=self.registry,
+        )
 
     def observe_request(self, command: str, outcome: str, seconds: float) -> None:
         self.requests.labels(self.service, command, outcome).inc()
@@ -50,9 +55,11 @@ class ServiceMetrics:
 class HttpEndpoint:
     """Serves ``GET /metrics`` and ``GET /health`` (200 healthy, 503 otherwise)."""
 
-    def __init__(self, metrics: ServiceMetrics, health: HealthCallback, host: str, port: int) -> None:
+    def __init__(self, metrics: ServiceMetrics, health: HealthCallback, host: str, port: int,
+                 refresh: RefreshCallback | None = None) -> None:
         self._metrics = metrics
         self._health = health
+        self._refresh = refresh  # store-derived gauges are read fresh on each scrape
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -76,6 +83,11 @@ class HttpEndpoint:
             self._runner = None
 
     async def _serve_metrics(self, _: web.Request) -> web.Response:
+        if self._refresh is not None:
+            try:
+                await self._refresh()
+            except Exception:  # a failed refresh leaves the last values; the scrape still answers
+                self._metrics.scrape_refresh_errors.labels(self._metrics.service).inc()
         body = generate_latest(self._metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

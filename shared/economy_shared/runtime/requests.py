@@ -90,8 +90,9 @@ class RequestRouter:
             log.exception("request_failed", service=self.service, command=command_s)
             return fail(self.service, command_s, ErrorCode.INTERNAL, "internal error, the operator has been told")
         finally:
-            if self._observe is not None:
-                self._observe(command_s or "?", str(outcome), time.perf_counter() - started)
+            if self._observe is not None:  # label only known commands: a caller must not grow the series
+                label = command_s if command_s in self._routes else ("?" if not command_s else "unknown")
+                self._observe(label, str(outcome), time.perf_counter() - started)
 
 
 async def call(client: Any, subject: str, request: Request, timeout: float) -> Reply:

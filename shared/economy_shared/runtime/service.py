@@ -66,6 +66,10 @@ class EconomyService:
     async def health_details(self) -> dict[str, Any]:
         return {}
 
+    async def refresh_metrics(self) -> None:
+        """Before each ``/metrics`` scrape: by default the health details, which refresh the store gauges."""
+        await self.health_details()
+
     def on_config_changed(self, old: EconomyConfig, new: EconomyConfig) -> None:
         """After a reload swapped ``self.config``: for components that must react beyond reading the getter."""
         pm = getattr(self, "pm", None)
@@ -184,7 +188,8 @@ class ServiceHost:
         await flush(svc.client)
         if self.serve_http:
             port = svc.config.metrics.ports.model_dump()[svc.name]
-            self.http = HttpEndpoint(svc.metrics, self.health, svc.config.metrics.host, port)
+            self.http = HttpEndpoint(svc.metrics, self.health, svc.config.metrics.host, port,
+                                     refresh=svc.refresh_metrics)
             await self.http.start()
         await svc.start()
         svc.started = True
