@@ -185,10 +185,14 @@ class SystemStack:
         self.nats.start()
         self.config = system_config(self.tmp / "data", self.nats.url, **self.overrides)
         self.config_path.write_text(yaml.safe_dump(self.config), encoding="utf-8")
-        self.robot = await FakeRobot(self.nats.url).start()
-        for name in self.names:
-            self.start_service(name)
-        await self.ready()
+        try:
+            self.robot = await FakeRobot(self.nats.url).start()
+            for name in self.names:
+                self.start_service(name)
+            await self.ready()
+        except BaseException:
+            await self.stop()  # a stack that never became ready must not leave processes behind
+            raise
         return self
 
     def start_service(self, name: ServiceName) -> ServiceProcess:
