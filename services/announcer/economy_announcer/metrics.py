@@ -22,6 +22,36 @@ class AnnouncerMetrics:
             ["reason"],
             registry=registry,
         )
+        # custom greetings (greeter.py)
+        self.greetings_posted = Counter(
+            "economy_greetings_posted_total", "Custom greetings queued for public chat", registry=registry
+        )
+        self.greetings_skipped = Counter(
+            "economy_greetings_skipped_total",
+            "Genuine arrivals not greeted, by reason (no_greeting, too_soon, disabled, capped, ...)",
+            ["reason"],
+            registry=registry,
+        )
+        # GIF approvals (approvals.py)
+        self.gif_approvals = Counter(
+            "economy_gif_approvals_total",
+            "GIF approvals by outcome (approved, rejected, conflict, refunded, refund_failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        # vanity shop (purchases.py, shop.py)
+        self.vanity_purchases = Counter(
+            "economy_vanity_purchases_total",
+            "Vanity purchases by item and outcome (applied, failed, pending, refunded, cooldown, free)",
+            ["item", "outcome"],
+            registry=registry,
+        )
+        self.vanity_spent = Counter(
+            "economy_vanity_z_spent_total", "Z charged for vanity items that were delivered", ["item"],
+            registry=registry,
+        )
+        self.fortunes = Counter("economy_fortunes_total", "Daily fortunes told", ["free"], registry=registry)
+        self.shoutouts = Counter("economy_shoutouts_total", "Paid shoutouts posted", registry=registry)
 
     def observe_depth(self, outbox: Outbox) -> None:
         for channel, size in outbox.depths().items():

@@ -6,16 +6,26 @@ import asyncio
 import contextlib
 from typing import Any
 
-from economy_shared.clock import Clock
+from economy_shared.channels import ChannelDirectory
+from economy_shared.clock import Clock, day_str
 from economy_shared.config import EconomyConfig
 from economy_shared.db import Database
+from economy_shared.ledger_client import LedgerClient
+from economy_shared.rank_perks import RankPerks
 from economy_shared.runtime.service import EconomyService
 
-from . import api, commands
+from . import api, approval_api, approval_commands, commands, greeting_api, shop_api, shop_commands
+from .approval_store import ApprovalStore
+from .approvals import GifApprovals, GifRefundRetry
+from .greeter import Greeter
 from .metrics import AnnouncerMetrics
 from .outbox import Outbox, Policy
+from .personalise import Personaliser, VanityLookup
+from .purchases import PurchaseRecovery, Purchases
 from .sender import Sender
+from .shop import VanityShop
 from .store import MIGRATIONS, AnnouncerStore
+from .vanity_store import VanityStore
 from .voice import LocalVoice
 
 
@@ -52,16 +62,53 @@ class AnnouncerService(EconomyService):
         self.outbox = Outbox(lambda: policy_of(self.config), self.clock, self.store.is_quiet)
         self.sender = Sender(self.outbox, self.client, lambda: self.config, self.announcer_metrics,
                              self.clock.real_seconds)
-        self.voice = LocalVoice(self.outbox, lambda: self.config, self.announcer_metrics, self.sender.wake)
+        # vanity read side: the shop's VanityStore (vanity_store.py), all in memory, written through
+        self.vanity_store = VanityStore(self.database, lambda: self.config, lambda: day_str(self.clock.now()))
+        await self.vanity_store.load()
+        self.vanity_lookup: VanityLookup = self.vanity_store
+        personalise = Personaliser(self.vanity_lookup, lambda: self.config)
+        self.voice = LocalVoice(self.outbox, lambda: self.config, self.announcer_metrics, self.sender.wake,
+                                personalise)
         api.register(self.router, self.voice)
+        self.greeter = Greeter(self.vanity_lookup, self.voice, lambda: self.config, self.clock,
+                               self.announcer_metrics)
+        greeting_api.register(self.router, self.greeter, self.voice.channel_name)
         pm = self.enable_pm(voice=self.voice)  # replies go to this service's own outbox
         commands.register(pm, self.store, self.voice, lambda: self.config, self.clock)
+        # GIF approvals (approvals.py): PM approve_gif/reject_gif/pending_gifs, announcer.gif_approvals/resolve_gif;
+        # the approved GIF is stored through the shop's VanityStore, in the resolve's transaction (memory stays true)
+        self.gif_approvals = GifApprovals(
+            store=ApprovalStore(self.database), ledger=LedgerClient(self.client, retries=1), voice=self.voice,
+            config=lambda: self.config, clock=self.clock, channels=ChannelDirectory(self.config.channel_names()),
+            vanity=self.vanity_store,
+            count=lambda outcome: self.announcer_metrics.gif_approvals.labels(outcome).inc(),
+        )
+        approval_api.register(self.router, self.gif_approvals)
+        approval_commands.register(pm, self.gif_approvals, lambda: self.config)
+        self.gif_refunds = GifRefundRetry(self.gif_approvals, self.clock)  # owed refunds: at start, then ~30 s
+        # vanity shop (shop.py): PM shop/buy/fortune and announcer.shop/buy/fortune/vanity_get/vanity_list/
+        # currency_name; open purchases are finished at start, then every ~30 s (purchases.py)
+        channels = ChannelDirectory(self.config.channel_names())
+        shop_ledger = LedgerClient(self.client, max(5.0, self.config.nats.request_timeout_seconds))
+        self.purchases = Purchases(
+            store=self.vanity_store, ledger=shop_ledger, voice=self.voice, config=lambda: self.config,
+            clock=self.clock, metrics=self.announcer_metrics, channels=channels)
+        self.shop = VanityShop(store=self.vanity_store, purchases=self.purchases, perks=RankPerks(self.client),
+                               client=self.client, config=lambda: self.config, clock=self.clock,
+                               metrics=self.announcer_metrics, channels=channels)
+        shop_api.register(self.router, self.shop)
+        shop_commands.register(pm, self.shop, lambda: self.config)
+        self.purchase_recovery = PurchaseRecovery(self.purchases, self.clock)
 
     async def start(self) -> None:
+        await self.gif_refunds.start()
+        await self.purchase_recovery.start()
         if self.autosend:
             self._sender_task = asyncio.get_running_loop().create_task(self.sender.run(), name="announcer-sender")
 
     async def stop(self) -> None:
+        await self.gif_refunds.stop()
+        await self.purchase_recovery.stop()
         if self._sender_task is not None:
             self._sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -85,5 +132,8 @@ class AnnouncerService(EconomyService):
             "status": "healthy" if sender_ok else "degraded",
             "queued": self.outbox.depth(),
             "quiet_users": self.store.quiet_count(),
+            # purchases waiting for the ledger (charging / refunding) and GIFs waiting for an admin or a refund
+            "open_purchases": await self.vanity_store.open_counts(),
+            "gif_approvals": await self.gif_approvals.counts(),
         }
 

@@ -1,4 +1,5 @@
-"""The announcer's SQLite file: users in quiet mode (pacing and dedup state live in memory)."""
+"""The announcer's SQLite file: users in quiet mode (pacing and dedup state live in memory), and the
+vanity shop's tables (its SQL lives in vanity_store.py and approval_store.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,71 @@ MIGRATIONS: list[list[str]] = [
             since_ms INTEGER NOT NULL,
             PRIMARY KEY (channel, user_key)
         ) WITHOUT ROWID""",
+    ],
+    # vanity shop (issue 12): owned items, purchases (charge -> apply -> refund), shoutout cooldowns,
+    # fortunes by UTC day, GIF approvals. Times are epoch ms (UTC); users by case-folded key.
+    [
+        """CREATE TABLE vanity_items (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            item TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            purchase_id INTEGER,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, user_key, item)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX vanity_items_by_item ON vanity_items (channel, item)",
+        """CREATE TABLE purchases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            item TEXT NOT NULL,
+            value TEXT NOT NULL,
+            price INTEGER NOT NULL,
+            ref TEXT NOT NULL,
+            charge_key TEXT NOT NULL UNIQUE,
+            refund_key TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL,
+            error_code TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            balance INTEGER,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (channel, ref)
+        )""",
+        "CREATE INDEX purchases_open ON purchases (state, updated_ms) WHERE state IN ('charging', 'refunding')",
+        """CREATE TABLE shoutout_cooldowns (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            last_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, user_key)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE fortunes (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            fortune TEXT NOT NULL,
+            price INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, user_key, day)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE gif_approvals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            cost INTEGER NOT NULL,
+            purchase_id INTEGER UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_ms INTEGER NOT NULL,
+            resolved_by TEXT NOT NULL DEFAULT '',
+            resolved_ms INTEGER,
+            refund_state TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX gif_approvals_by_status ON gif_approvals (channel, status, user_key)",
     ],
 ]
 

@@ -18,7 +18,8 @@ from economy_shared.schemas.announcer import Priority, PriorityName, QueuedResul
 
 from .metrics import AnnouncerMetrics
 from .outbox import Admission, Outbox
-from .templates import render
+from .personalise import NoVanity, Personaliser
+from .templates import Rendered, render
 
 
 class LocalVoice:
@@ -28,11 +29,14 @@ class LocalVoice:
         config: Callable[[], EconomyConfig],
         metrics: AnnouncerMetrics,
         wake: Callable[[], None],
+        personalise: Personaliser | None = None,
     ) -> None:
         self._outbox = outbox
         self._config = config
         self._metrics = metrics
         self._wake = wake
+        # personal currency names in PMs, titles in announcements (personalise.py)
+        self._personalise = personalise or Personaliser(NoVanity(), config)
 
     def channel_name(self, channel: str) -> str:
         """The configured spelling of ``channel``; an unknown channel is a bad request."""
@@ -48,11 +52,17 @@ class LocalVoice:
         name = self.channel_name(channel)
         if self._config().is_ignored(user):
             return self._result(Admission(False, reason="ignored"))
+        text = self._personalise.pm_text(name, user, text)
         return self._result(self._outbox.pm(name, user, text, priority, unsolicited=unsolicited))
+
+    def render(self, channel: str, template: str, context: Mapping[str, Any]) -> Rendered:
+        """``template`` rendered for public chat, with the titles of the users it names (personalise.py)."""
+        name = self.channel_name(channel)
+        return render(self._config(), name, template, self._personalise.announcement_context(name, context))
 
     def queue_announcement(self, channel: str, template: str, context: Mapping[str, Any]) -> QueuedResult:
         name = self.channel_name(channel)
-        rendered = render(self._config(), name, template, context)
+        rendered = self.render(name, template, context)
         if rendered.text is None:
             return self._result(Admission(False, reason=rendered.reason))
         return self._result(self._outbox.public(name, rendered.text, Priority.ANNOUNCE, dedup=True, batch=True))

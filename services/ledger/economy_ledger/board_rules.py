@@ -119,12 +119,14 @@ class Profile:
     gambling_games: int | None = None  # None: the gambling service did not answer
     gambling_net: int = 0
     achievements: int | None = None  # None: not known (achievements wired by the lead)
+    title: str = ""  # the vanity title bought in the shop ("" = none, or the announcer did not answer)
+    vanity: str = ""  # the vanity line (vanity_lookup.vanity_bits); "" = nothing owned or no answer
 
 
 def profile_text(p: Profile, symbol: str, currency: str) -> str:
     """The PM reply for ``profile`` (§3): optional lines only when their source answered."""
     lines = [
-        f"👤 {p.user}'s profile",
+        f"👤 {p.user}'s profile" + (f" — “{p.title}”" if p.title else ""),
         RULE,
         f"⭐ Rank: {p.rank_name}",
         f"💰 Balance: {p.balance:,} {symbol} ({currency})",
@@ -137,6 +139,8 @@ def profile_text(p: Profile, symbol: str, currency: str) -> str:
     if p.gambling_games:
         games = f"{p.gambling_games:,} game{'s' if p.gambling_games != 1 else ''}"
         lines.append(f"🎰 Gambling: {games}, net {p.gambling_net:+,} {symbol}")
+    if p.vanity:
+        lines.append(p.vanity)
     if p.banned:
         lines.append("⛔ This account is frozen by the channel admins.")
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from .board_rules import EARNERS, LIFETIME, RANKS, RICH, Board, BoardRow, Profil
 from .boards_store import BoardsStore, Standing
 from .metrics import LedgerMetrics
 from .rank_rules import rank_index
+from .vanity_lookup import VanityBits
 
 
 class StreakLookup(Protocol):
@@ -44,6 +45,12 @@ class AchievementCount(Protocol):
     async def count(self, channel: str, user: str) -> int | None: ...
 
 
+class VanityProfile(Protocol):
+    """The announcer's vanity items (vanity_lookup.VanityLookup): title and line, or None when it is silent."""
+
+    async def bits(self, channel: str, user: str) -> VanityBits | None: ...
+
+
 METRICS_EVERY_SECONDS = 30.0  # the rank-distribution gauge is refreshed at most this often (one pass)
 
 
@@ -57,6 +64,7 @@ class Boards:
         clock: Clock,
         metrics: LedgerMetrics,
         achievements: AchievementCount | None = None,
+        vanity: VanityProfile | None = None,
     ) -> None:
         self._store = store
         self._presence = presence
@@ -65,6 +73,7 @@ class Boards:
         self._clock = clock
         self._metrics = metrics
         self.achievements = achievements  # set by the wiring once achievements exist
+        self.vanity = vanity  # the profile's vanity line (the announcer's shop); None: no line
         self._pruned_day = ""
         self._metrics_at: dict[str, float] = {}
 
@@ -121,16 +130,18 @@ class Boards:
         found = await self._store.account(channel, name)
         if found is None:
             return None
-        achievements = self.achievements
-        streak, gambling, earned = await asyncio.gather(
+        achievements, vanity = self.achievements, self.vanity
+        streak, gambling, earned, bits = await asyncio.gather(
             self._presence.streak_days(channel, found.user),
             self._gambling.record(channel, found.user),
             achievements.count(channel, found.user) if achievements is not None else _none(),
+            vanity.bits(channel, found.user) if vanity is not None else _none(),
         )
         games, net = gambling if gambling is not None else (None, 0)
         return Profile(user=found.user, rank_name=self._rank_name(found), balance=found.balance,
                        lifetime_earned=found.lifetime_earned, banned=found.banned, streak_days=streak,
-                       gambling_games=games, gambling_net=net, achievements=earned)
+                       gambling_games=games, gambling_net=net, achievements=earned,
+                       title=bits.title if bits is not None else "", vanity=bits.line if bits is not None else "")
 
 
 async def _none() -> None:

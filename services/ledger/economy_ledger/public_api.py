@@ -1,7 +1,7 @@
 """The public ``kryten.economy.command`` subject, with the shapes kryten-py's ``economy_request()`` expects.
 
 Command names and reply shapes follow the original plan (DECISIONS 24). Commands another service
-owns are forwarded to it (public_media.py: the media names).
+owns are forwarded to it (public_media.py: the media names; public_vanity.py: the vanity shop's).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .boards import Boards
 from .public_boards import register_board_routes
 from .public_media import AskMedia, register_media_forwards
 from .public_tips import register_tip_routes
+from .public_vanity import announcer_asker, register_vanity_forwards
 from .ranks import Ranks
 from .store import LedgerStore
 from .tips import Tips
@@ -119,7 +120,10 @@ def build_public_router(
     async def rank_get(req: RankGetRequest) -> RankResult:
         return await ranks.standing(req.channel, req.username)
 
-    register_media_forwards(router, ask_media, config)
+    ask_announcer = announcer_asker(ask_service) if ask_service is not None else None
+    register_media_forwards(router, ask_media, config, ask_announcer)  # approval.* also reach the GIF approvals
+    if ask_announcer is not None:
+        register_vanity_forwards(router, ask_announcer, config)  # vanity.*, shop.list, approval.*_gif (announcer)
     if tips is not None:
         register_tip_routes(router, tips)  # spend.tip, transactions.list (public_tips.py)
     if boards is not None:

@@ -60,7 +60,8 @@ async def profile(boards: Boards, cfg: EconomyConfig, channel: str, name: str) -
     return ProfileResult(
         found=True, username=p.user, rank_name=p.rank_name, balance=p.balance, lifetime_earned=p.lifetime_earned,
         banned=p.banned, streak_days=p.streak_days, gambling_games=p.gambling_games, gambling_net=p.gambling_net,
-        achievements=p.achievements, text=profile_text(p, cfg.currency.symbol, cfg.currency.plural),
+        achievements=p.achievements, title=p.title, vanity=p.vanity,
+        text=profile_text(p, cfg.currency.symbol, cfg.currency.plural),
     )
 
 

@@ -6,6 +6,8 @@ The ledger only translates field names and passes the media service's answer on;
 media. ``request_id`` is the caller's idempotency reference for ``spending.queue`` (the same id never
 charges twice) and names the request to ``spending.queue_refund``, which refunds only the spender
 who made it. The approval commands are admin commands, refused unless ``api.allow_admin_commands``.
+``approval.list`` and ``approval.resolve`` also reach the announcer's GIF approvals (type ``channel_gif``,
+public_vanity.py): a list without a type has both kinds, each row with its ``type``.
 
 One difference from the original: a business "no" is ``success: false`` with an ``error_code``, never
 ``success: true`` with ``data.success: false``.
@@ -13,6 +15,7 @@ One difference from the original: a business "no" is ``success: false`` with an 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
@@ -33,6 +36,9 @@ from economy_shared.schemas.media import (
     QueueRequest,
     ResolveApprovalRequest,
 )
+from economy_shared.schemas.vanity import GifApprovalsRequest, ResolveGifRequest
+
+from .public_vanity import answered as announcer_answered
 
 # Asks the media service; any transport failure comes back as an ``unavailable`` reply.
 AskMedia = Callable[[Request, float], Awaitable[Reply]]
@@ -41,6 +47,7 @@ AskMedia = Callable[[Request, float], Awaitable[Reply]]
 QUEUE_TIMEOUT_SECONDS = 30.0
 READ_TIMEOUT_SECONDS = 5.0
 FORCE_PLAY = "force_play"
+CHANNEL_GIF = "channel_gif"
 
 
 class SpendingQueuePreview(Request):
@@ -66,7 +73,7 @@ class SpendingQueueRefund(Request):
 
 class ApprovalList(Request):
     command: Literal["approval.list"] = "approval.list"
-    type: str | None = Field(default=None, max_length=40)  # force_play; GIF approvals are the announcer's
+    type: str | None = Field(default=None, max_length=40)  # force_play (media), channel_gif (announcer), None: both
 
 
 class ApprovalResolve(Request):
@@ -74,6 +81,7 @@ class ApprovalResolve(Request):
     approval_id: int = Field(ge=1)
     approved: bool  # required: the original read a missing field as "reject and refund"
     resolved_by: UserName
+    type: Literal["force_play", "channel_gif"] = "force_play"
 
 
 def answered(reply: Reply) -> dict:
@@ -86,7 +94,8 @@ def answered(reply: Reply) -> dict:
                        reply.data)
 
 
-def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callable[[], EconomyConfig]) -> None:
+def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callable[[], EconomyConfig],
+                            ask_announcer: AskMedia | None = None) -> None:
     def admin_allowed() -> None:
         if not config().api.allow_admin_commands:
             raise ServiceError(ErrorCode.FORBIDDEN,
@@ -111,17 +120,50 @@ def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callab
             channel=req.channel, client_ref=req.request_id, user=req.username,
         ), QUEUE_TIMEOUT_SECONDS))
 
+    async def force_plays(channel: str) -> list[dict]:
+        data = answered(await ask(ApprovalsRequest(channel=channel), READ_TIMEOUT_SECONDS))
+        return [{**row, "type": FORCE_PLAY} for row in data.get("approvals", [])]
+
+    async def gifs(channel: str) -> list[dict]:
+        if ask_announcer is None:
+            return []
+        data = announcer_answered(await ask_announcer(GifApprovalsRequest(channel=channel), READ_TIMEOUT_SECONDS))
+        return [{**row, "approval_id": row.get("id"), "type": CHANNEL_GIF} for row in data.get("approvals", [])]
+
     @router.route(ApprovalList)
     async def approvals(req: ApprovalList) -> dict:
         admin_allowed()
-        if req.type not in (None, FORCE_PLAY):
-            return {"approvals": []}  # other kinds (channel_gif) belong to the vanity shop
-        data = answered(await ask(ApprovalsRequest(channel=req.channel), READ_TIMEOUT_SECONDS))
-        return {"approvals": [{**row, "type": FORCE_PLAY} for row in data.get("approvals", [])]}
+        if req.type == FORCE_PLAY:
+            return {"approvals": await force_plays(req.channel)}
+        if req.type == CHANNEL_GIF:
+            return {"approvals": await gifs(req.channel)}
+        if req.type is not None:
+            return {"approvals": []}  # a kind nobody has
+        # both kinds; a silent service leaves its kind out and is named, unless neither answers
+        found = await asyncio.gather(force_plays(req.channel), gifs(req.channel), return_exceptions=True)
+        rows: list[dict] = []
+        silent: list[str] = []
+        for kind, got in zip((FORCE_PLAY, CHANNEL_GIF), found, strict=True):
+            if isinstance(got, ServiceError) and got.code == ErrorCode.UNAVAILABLE:
+                silent.append(kind)
+            elif isinstance(got, BaseException):
+                raise got
+            else:
+                rows += got
+        if len(silent) == 2:
+            raise ServiceError(ErrorCode.UNAVAILABLE, "nobody answered for the approvals; try again in a minute")
+        return {"approvals": rows, **({"unavailable": silent} if silent else {})}
 
     @router.route(ApprovalResolve)
     async def resolve(req: ApprovalResolve) -> dict:
         admin_allowed()
+        if req.type == CHANNEL_GIF:
+            if ask_announcer is None:
+                raise ServiceError(ErrorCode.NOT_FOUND, f"No GIF #{req.approval_id} is waiting for approval.")
+            gif = announcer_answered(await ask_announcer(ResolveGifRequest(
+                channel=req.channel, approval_id=req.approval_id, approved=req.approved, resolved_by=req.resolved_by,
+            ), QUEUE_TIMEOUT_SECONDS))
+            return {**gif, "approval_id": req.approval_id, "approved": req.approved, "type": CHANNEL_GIF}
         data = answered(await ask(ResolveApprovalRequest(
             channel=req.channel, approval_id=req.approval_id, approved=req.approved, resolved_by=req.resolved_by,
         ), QUEUE_TIMEOUT_SECONDS))

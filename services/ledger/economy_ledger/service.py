@@ -68,6 +68,7 @@ from .rollup_store import RollupStore
 from .store import LedgerStore
 from .tips import Tips
 from .tips_store import TipsStore
+from .vanity_lookup import VanityLookup
 
 mark_live("help", "balance", "rank")
 
@@ -118,7 +119,8 @@ class LedgerService(EconomyService):
                                          ChannelDirectory(self.config.channel_names()))
         # leaderboards and profiles (profile shows the achievement count)
         self.boards = Boards(BoardsStore(self.database), PresenceLookup(self.client), GamblingLookup(self.client),
-                             config, self.clock, self.ledger_metrics, achievements=self.achievements)
+                             config, self.clock, self.ledger_metrics, achievements=self.achievements,
+                             vanity=VanityLookup(self.client))  # the vanity line from the announcer (~1 s)
         api.register_boards(self.router, self.boards, config)
         board_commands.register(pm, self.boards, config)
         self.public_router = build_public_router(self.store, config, self._ask_media, ranks,

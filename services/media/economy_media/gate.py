@@ -16,6 +16,7 @@ from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.ledger_client import LedgerClient
+from economy_shared.rank_perks import RankPerks
 from economy_shared.schemas.ledger import AccountView, RankPerksResult
 from economy_shared.schemas.media import MediaAction
 
@@ -23,7 +24,6 @@ from . import texts
 from .items import CatalogItem, cytube_media
 from .limits import Blackout, Usage, allowance, blackout_at, cooldown_left_seconds
 from .mediacms import Found, MediaCmsClient
-from .perks import RankPerks
 from .pricing import Quote, quote
 from .store import RequestStore
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from economy_shared.channels import ChannelDirectory
 from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.rank_perks import RankPerks
 from economy_shared.schemas.media import CatalogEntry, SearchResult
 
 from . import texts
 from .mediacms import MediaCmsClient
 from .metrics import MediaMetrics
-from .perks import RankPerks
 from .pricing import quote
 from .queueing import known_channel
 

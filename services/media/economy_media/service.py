@@ -11,6 +11,7 @@ from economy_shared.clock import Clock, to_ms
 from economy_shared.config import EconomyConfig
 from economy_shared.db import Database
 from economy_shared.ledger_client import LedgerClient
+from economy_shared.rank_perks import RankPerks
 from economy_shared.runtime.service import EconomyService
 
 from . import api, commands
@@ -19,7 +20,6 @@ from .fulfilment import Fulfilment
 from .gate import Gate
 from .mediacms import MediaCmsClient
 from .metrics import MediaMetrics
-from .perks import RankPerks
 from .queueing import Queueing
 from .recovery import Recovery
 from .robot import Playlist

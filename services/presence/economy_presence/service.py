@@ -26,6 +26,7 @@ from .events.boosts import Boosts
 from .events.carries import BoostCarries
 from .events.multipliers import Boost
 from .events.store import EventStore
+from .greeting_notice import GreetingNotice
 from .idle import ActivityWatch
 from .metrics import PresenceMetrics
 from .migrations import MIGRATIONS
@@ -68,6 +69,7 @@ class PresenceService(EconomyService):
             self.client.kv_get, lambda name: self.metrics.events.labels(self.name, name).inc(), self.log,
         )
         self.welcome = WelcomeWallet(self.credits, self.voice, config)
+        self.greeting_notice = GreetingNotice(self.client, config, self.log)  # custom greetings (announcer)
         self.nudge = InactivityNudge(account_reads.balances, self.voice, self._config, self.clock,
                                      self.presence_metrics, self.log)
         # earning events and multipliers (events/): every presence credit goes through self.boosts
@@ -199,6 +201,7 @@ class PresenceService(EconomyService):
     async def _on_arrival(self, channel: str, arrival: Arrival) -> None:
         self.gate.seen(channel, arrival.key, self.clock.now())
         self.chat.on_arrival(channel, arrival)
+        self.spawn(self.greeting_notice.on_arrival(channel, arrival), name="greeting-notice")  # never waited on
         await self.welcome.on_genuine_arrival(channel, arrival)
         await self.timed.on_arrival(channel, arrival)
         await self.nudge.on_arrival(channel, arrival)  # after a long absence (nudge.py)

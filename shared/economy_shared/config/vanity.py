@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from .base import Section
+from .fields import check_template
 
 
 class VanityItem(Section):
@@ -31,6 +32,17 @@ class CustomTitleItem(TextItem):
     cost: int = Field(default=1000, ge=0)
     max_length: int = Field(default=100, ge=1, le=500)
     description: str = Field(default="A title shown with your name in bot announcements.", max_length=200)
+    # How a titled user's name appears in announcements; needs both {user} and {title}.
+    format: str = Field(default="{user} «{title}»", min_length=1, max_length=60)
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        check_template(v, ("user", "title"))
+        missing = [f for f in ("{user}", "{title}") if f not in v]
+        if missing:
+            raise ValueError(f"format must contain {' and '.join(missing)}")
+        return v
 
 
 class PaletteColor(Section):

@@ -77,12 +77,15 @@ _ENTRIES: tuple[CommandEntry, ...] = (
     CommandEntry("approve_play", "media", "approve a force-play", usage="approve_play <id>", admin=True, live=True),
     CommandEntry("reject_play", "media", "reject a force-play", usage="reject_play <id>", admin=True, live=True),
     # announcer
-    CommandEntry("shop", "announcer", "the vanity shop"),
-    CommandEntry("buy", "announcer", "buy from the shop", usage="buy <item> [value]"),
+    CommandEntry("shop", "announcer", "the vanity shop: greetings, titles, colours, shoutouts…", live=True),
+    CommandEntry("buy", "announcer", "buy from the shop", usage="buy <item> [value]", live=True),
+    CommandEntry("fortune", "announcer", "today's fortune (once a day)", live=True),
     CommandEntry("quiet", "announcer", "stop or resume bot notifications", usage="quiet [on|off]", live=True),
     CommandEntry("announce", "announcer", "post a public announcement", usage="announce <text>", admin=True, live=True),
-    CommandEntry("approve_gif", "announcer", "approve a GIF", usage="approve_gif <user>", admin=True),
-    CommandEntry("reject_gif", "announcer", "reject a GIF", usage="reject_gif <user>", admin=True),
+    CommandEntry("approve_gif", "announcer", "approve a GIF", usage="approve_gif <user>", admin=True, live=True),
+    CommandEntry("reject_gif", "announcer", "reject a GIF (refunds it)", usage="reject_gif <user>", admin=True,
+                 live=True),
+    CommandEntry("pending_gifs", "announcer", "GIFs waiting for approval", admin=True, live=True),
 )
 
 def entries() -> tuple[CommandEntry, ...]:

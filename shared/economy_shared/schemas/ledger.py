@@ -352,6 +352,8 @@ class ProfileResult(Result):
     gambling_games: int | None = None  # None: the gambling service did not answer
     gambling_net: int = 0
     achievements: int | None = None  # None: not known
+    title: str = ""  # the vanity title ("" = none, or the announcer did not answer)
+    vanity: str = ""  # the vanity line of the PM reply ("" = nothing owned, or no answer)
     text: str = ""  # the PM reply
 
 

@@ -1,19 +1,20 @@
-"""A user's rank perks, asked of the ledger's ``ledger.rank_perks`` (DECISIONS 17): the discount and
-the extra queues per day. Whenever the ledger does not answer, a user gets no discount and no extra
-queues: prices are never lowered on a guess.
+"""A user's rank perks, asked of the ledger's ``ledger.rank_perks`` (DECISIONS 17): the discount, the
+extra queues per day, the free daily fortune and the channel's price factor. Used by every spender
+(media's queue prices, the announcer's vanity shop). Whenever the ledger does not answer, a user gets
+no discount and no perk: prices are never lowered on a guess.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from economy_shared.envelope import ErrorCode
-from economy_shared.runtime.logging import get_logger
-from economy_shared.runtime.requests import call
-from economy_shared.schemas.ledger import RankPerksRequest, RankPerksResult
-from economy_shared.subjects import service_subject
+from .envelope import ErrorCode
+from .runtime.logging import get_logger
+from .runtime.requests import call
+from .schemas.ledger import RankPerksRequest, RankPerksResult
+from .subjects import service_subject
 
-log = get_logger("economy.media.perks")
+log = get_logger("economy.rank_perks")
 
 
 class RankPerks:
@@ -31,9 +32,9 @@ class RankPerks:
             except ValueError:
                 log.warning("rank_perks_malformed", user=user)
         elif reply.error_code == ErrorCode.UNKNOWN_COMMAND:
-            if not self._told_unknown:  # a ledger older than this media service; say it once
+            if not self._told_unknown:  # a ledger older than this service; say it once
                 self._told_unknown = True
-                log.info("rank_perks_not_served_by_ledger", detail="no discount and no extra queues")
+                log.info("rank_perks_not_served_by_ledger", detail="no discount and no perks")
         else:
             log.warning("rank_perks_unavailable", user=user, error_code=reply.error_code)
         return RankPerksResult(user=user)
