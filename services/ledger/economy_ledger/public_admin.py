@@ -20,6 +20,7 @@ from economy_shared.schemas import admin as s
 
 from .admin import Admin, AdminDone
 from .admin_rules import AdminRefusal
+from .public_gate import admit_public_admin
 
 log = get_logger("economy.public_admin")
 
@@ -83,11 +84,7 @@ def register_public(router: RequestRouter, admin: Admin, config: Callable[[], Ec
 
     def route(handler: Handler) -> Callable[[Any], Awaitable[s.AdminResult]]:
         async def run(req: Any) -> s.AdminResult:
-            if not config().api.allow_admin_commands:
-                raise ServiceError(ErrorCode.FORBIDDEN,
-                                   "admin commands are off on the public subject (api.allow_admin_commands)")
-            log.info("public_admin_command", command=req.command, channel=req.channel, admin=req.admin,
-                     target=req.username, request_id=req.request_id)
+            admit_public_admin(config(), req, admin=req.admin, target=req.username)
             return to_result(await handler(req), req.admin, req.request_id)
 
         return run

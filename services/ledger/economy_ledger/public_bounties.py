@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from economy_shared.config import EconomyConfig
-from economy_shared.envelope import ErrorCode, ServiceError
+from economy_shared.envelope import ServiceError
 from economy_shared.runtime.logging import get_logger
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, UserName
@@ -31,6 +31,7 @@ from economy_shared.schemas.bounties import (
 
 from .bounties import Bounties, BountyDone
 from .bounty_rules import BountyRefusal
+from .public_gate import admit_public_admin
 
 log = get_logger("economy.ledger.bounties")
 
@@ -113,10 +114,7 @@ def register_public(router: RequestRouter, bounties: Bounties, config: Callable[
 
     @router.route(BountyClaim)
     async def claim(req: BountyClaim) -> BountyView:
-        if not config().api.allow_admin_commands:
-            raise ServiceError(ErrorCode.FORBIDDEN,
-                               "admin commands are off on the public subject (api.allow_admin_commands)")
-        log.info("public_admin_command", command=req.command, channel=req.channel, request_id=req.request_id)
+        admit_public_admin(config(), req, admin=req.admin)
         return answer(await bounties.claim(req.channel, req.bounty_id, req.winner, req.admin))
 
     @router.route(BountyCancel)

@@ -19,6 +19,8 @@ from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, UserName
 from economy_shared.schemas.events import ActiveMultipliersRequest, EventStartRequest, EventStopRequest
 
+from .public_gate import admit_public_admin
+
 AskPresence = Callable[[Request, float], Awaitable[Reply]]
 TIMEOUT_SECONDS = 5.0
 log = get_logger("economy.public_events")
@@ -50,23 +52,17 @@ def answered(reply: Reply) -> dict:
 
 
 def register_event_forwards(router: RequestRouter, ask: AskPresence, config: Callable[[], EconomyConfig]) -> None:
-    def admin_allowed(req: Request) -> None:
-        if not config().api.allow_admin_commands:
-            raise ServiceError(ErrorCode.FORBIDDEN,
-                               "admin commands are off on the public subject (api.allow_admin_commands)")
-        log.info("public_admin_command", command=req.command, channel=req.channel, request_id=req.request_id)
-
     @router.route(EventsList)
     async def events_list(req: EventsList) -> dict:
         return answered(await ask(ActiveMultipliersRequest(channel=req.channel), TIMEOUT_SECONDS))
 
     @router.route(EventStart)
     async def event_start(req: EventStart) -> dict:
-        admin_allowed(req)
+        admit_public_admin(config(), req)
         return answered(await ask(EventStartRequest(channel=req.channel, admin=req.admin, multiplier=req.multiplier,
                                                     minutes=req.minutes, name=req.name), TIMEOUT_SECONDS))
 
     @router.route(EventStop)
     async def event_stop(req: EventStop) -> dict:
-        admin_allowed(req)
+        admit_public_admin(config(), req)
         return answered(await ask(EventStopRequest(channel=req.channel, admin=req.admin), TIMEOUT_SECONDS))

@@ -38,6 +38,7 @@ from economy_shared.schemas.media import (
 )
 from economy_shared.schemas.vanity import GifApprovalsRequest, ResolveGifRequest
 
+from .public_gate import admit_public_admin
 from .public_vanity import answered as announcer_answered
 
 # Asks the media service; any transport failure comes back as an ``unavailable`` reply.
@@ -96,11 +97,6 @@ def answered(reply: Reply) -> dict:
 
 def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callable[[], EconomyConfig],
                             ask_announcer: AskMedia | None = None) -> None:
-    def admin_allowed() -> None:
-        if not config().api.allow_admin_commands:
-            raise ServiceError(ErrorCode.FORBIDDEN,
-                               "admin commands are off on the public subject (api.allow_admin_commands)")
-
     @router.route(SpendingQueuePreview)
     async def preview(req: SpendingQueuePreview) -> dict:
         return answered(await ask(QueuePreviewRequest(
@@ -132,7 +128,7 @@ def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callab
 
     @router.route(ApprovalList)
     async def approvals(req: ApprovalList) -> dict:
-        admin_allowed()
+        admit_public_admin(config(), req)
         if req.type == FORCE_PLAY:
             return {"approvals": await force_plays(req.channel)}
         if req.type == CHANNEL_GIF:
@@ -156,7 +152,7 @@ def register_media_forwards(router: RequestRouter, ask: AskMedia, config: Callab
 
     @router.route(ApprovalResolve)
     async def resolve(req: ApprovalResolve) -> dict:
-        admin_allowed()
+        admit_public_admin(config(), req)
         if req.type == CHANNEL_GIF:
             if ask_announcer is None:
                 raise ServiceError(ErrorCode.NOT_FOUND, f"No GIF #{req.approval_id} is waiting for approval.")

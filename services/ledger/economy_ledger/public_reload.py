@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Literal
 
 from economy_shared.config import EconomyConfig
-from economy_shared.envelope import ErrorCode, ServiceError
 from economy_shared.runtime.logging import get_logger
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.base import Request, UserName
 from economy_shared.schemas.reload import ReloadSummary
 
 from .config_reload import ConfigReload
+from .public_gate import admit_public_admin
 
 log = get_logger("economy.public_reload")
 
@@ -33,10 +33,7 @@ class ConfigReloadCompat(Request):
 
 def register_public_reload(router: RequestRouter, reload: ConfigReload, config: Callable[[], EconomyConfig]) -> None:
     async def run(req: AdminReload | ConfigReloadCompat) -> ReloadSummary:
-        if not config().api.allow_admin_commands:
-            raise ServiceError(ErrorCode.FORBIDDEN,
-                               "admin commands are off on the public subject (api.allow_admin_commands)")
-        log.info("public_admin_command", command=req.command, channel=req.channel, request_id=req.request_id)
+        admit_public_admin(config(), req, admin=req.admin)
         return await reload.reload(req.channel, req.admin)
 
     router.add(AdminReload, run)

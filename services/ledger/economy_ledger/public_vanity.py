@@ -35,6 +35,8 @@ from economy_shared.schemas.vanity import (
 )
 from economy_shared.survey import AskService
 
+from .public_gate import admit_public_admin
+
 # Asks the announcer; any transport failure comes back as an ``unavailable`` reply.
 AskAnnouncer = Callable[[Request, float], Awaitable[Reply]]
 
@@ -133,11 +135,6 @@ class RejectGif(Request):
 
 
 def register_vanity_forwards(router: RequestRouter, ask: AskAnnouncer, config: Callable[[], EconomyConfig]) -> None:
-    def admin_allowed() -> None:
-        if not config().api.allow_admin_commands:
-            raise ServiceError(ErrorCode.FORBIDDEN,
-                               "admin commands are off on the public subject (api.allow_admin_commands)")
-
     async def buy(req: Request, user: str, item: str, value: str) -> dict:
         return answered(await ask(BuyRequest(channel=req.channel, user=user, item=item, value=value,
                                              request_id=req.request_id), BUY_TIMEOUT_SECONDS))
@@ -185,7 +182,7 @@ def register_vanity_forwards(router: RequestRouter, ask: AskAnnouncer, config: C
         return answered(await ask(ShopRequest(channel=req.channel, user=req.username), READ_TIMEOUT_SECONDS))
 
     async def resolve(req: ApproveGif | RejectGif, approved: bool) -> dict:
-        admin_allowed()
+        admit_public_admin(config(), req)
         return answered(await ask(ResolveGifRequest(channel=req.channel, user=req.username, approved=approved,
                                                     resolved_by=req.admin), BUY_TIMEOUT_SECONDS))
 
