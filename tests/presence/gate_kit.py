@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from economy_shared.testing import InMemoryBus
 from tests.helpers import CHANNEL, Stack
 from tests.presence.test_chat_support import chat_config
 from tests.presence.test_chat_support import start as start_chat
+from tests.presence.test_timed_helpers import earnings
 
 LONG = "this line is long enough to pay the long message trigger"
 
@@ -31,6 +34,22 @@ def gate_stack(tmp_path: Path, bus: InMemoryBus, clock: FakeClock, **overrides: 
 
 async def start(stack: Stack) -> PresenceService:
     return await start_chat(stack)
+
+
+@asynccontextmanager
+async def gated(tmp_path: Path, bus: InMemoryBus, clock: FakeClock,
+                **overrides: Any) -> AsyncIterator[tuple[Stack, PresenceService]]:
+    """``gate_stack`` with presence started, closed on the way out."""
+    stack = gate_stack(tmp_path, bus, clock, **overrides)
+    try:
+        yield stack, await start(stack)
+    finally:
+        await stack.close()
+
+
+async def presence_z(stack: Stack, user: str) -> int:
+    """What ``user`` has earned from presence minutes so far."""
+    return sum(amount for _trigger, amount in await earnings(stack, user, "presence."))
 
 
 async def minutes(presence: PresenceService, user: str) -> tuple[int, int]:

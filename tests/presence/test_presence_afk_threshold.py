@@ -9,9 +9,9 @@ from economy_presence.idle import effective_afk
 from economy_presence.sessions import Session
 from economy_shared.clock import FakeClock
 from economy_shared.testing import InMemoryBus
-from tests.presence.gate_kit import gate_stack, minutes, start
+from tests.presence.gate_kit import gated, minutes, presence_z
 from tests.presence.test_chat_support import join, say
-from tests.presence.test_timed_helpers import earnings, tick
+from tests.presence.test_timed_helpers import tick
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -40,62 +40,46 @@ def test_nobody_idle_and_threshold_zero_return_the_sessions_themselves() -> None
 async def test_silent_user_drops_to_base_rate_and_chat_brings_the_bonus_back(
     tmp_path: Path, bus: InMemoryBus, clock: FakeClock
 ) -> None:
-    stack = gate_stack(tmp_path, bus, clock, presence={"afk_threshold_minutes": 5})
-    try:
-        presence = await start(stack)
+    async with gated(tmp_path, bus, clock, presence={"afk_threshold_minutes": 5}) as (stack, presence):
         await join(stack, "alice")
         await tick(stack, presence, 4)  # minutes 1..4: active (3 Z each)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 12
+        assert await presence_z(stack, "alice") == 12
         await tick(stack, presence)  # minute 5: five minutes without a line → base only
         await tick(stack, presence)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 12 + 1 + 1
+        assert await presence_z(stack, "alice") == 12 + 1 + 1
         assert await minutes(presence, "alice") == (6, 4)  # present 6, active 4: the same effective AFK
         await say(stack, "alice", "hi")
         await tick(stack, presence)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 14 + 3
+        assert await presence_z(stack, "alice") == 14 + 3
         assert await minutes(presence, "alice") == (7, 5)
-    finally:
-        await stack.close()
 
 
 async def test_threshold_zero_only_the_cytube_flag_counts(tmp_path: Path, bus: InMemoryBus, clock: FakeClock) -> None:
-    stack = gate_stack(tmp_path, bus, clock, presence={"afk_threshold_minutes": 0})
-    try:
-        presence = await start(stack)
+    async with gated(tmp_path, bus, clock, presence={"afk_threshold_minutes": 0}) as (stack, presence):
         await join(stack, "alice")
         await tick(stack, presence, 20)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 60
+        assert await presence_z(stack, "alice") == 60
         await stack.event("setAFK", {"name": "alice", "afk": True})
         await tick(stack, presence)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 61
-    finally:
-        await stack.close()
+        assert await presence_z(stack, "alice") == 61
 
 
 async def test_the_flag_still_counts_while_chatting(tmp_path: Path, bus: InMemoryBus, clock: FakeClock) -> None:
-    stack = gate_stack(tmp_path, bus, clock, presence={"afk_threshold_minutes": 5})
-    try:
-        presence = await start(stack)
+    async with gated(tmp_path, bus, clock, presence={"afk_threshold_minutes": 5}) as (stack, presence):
         await join(stack, "alice")
         await stack.event("setAFK", {"name": "alice", "afk": True})
         await tick(stack, presence)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 1
-    finally:
-        await stack.close()
+        assert await presence_z(stack, "alice") == 1
 
 
 async def test_ignored_users_and_the_bot_do_not_count_as_activity(
     tmp_path: Path, bus: InMemoryBus, clock: FakeClock
 ) -> None:
-    stack = gate_stack(tmp_path, bus, clock, presence={"afk_threshold_minutes": 2})
-    try:
-        presence = await start(stack)
+    async with gated(tmp_path, bus, clock, presence={"afk_threshold_minutes": 2}) as (stack, presence):
         await join(stack, "alice")
         await tick(stack, presence, 2)
         await say(stack, "OtherBot", "hello alice")  # an ignored user
         await say(stack, "alice", "   ")  # an empty line is no activity
         await tick(stack, presence)
-        assert sum(a for _t, a in await earnings(stack, "alice", "presence.")) == 3 + 1 + 1
+        assert await presence_z(stack, "alice") == 3 + 1 + 1
         assert presence.books["testchan"].sessions["alice"].last_active is None
-    finally:
-        await stack.close()
