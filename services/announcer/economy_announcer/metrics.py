@@ -52,6 +52,13 @@ class AnnouncerMetrics:
         )
         self.fortunes = Counter("economy_fortunes_total", "Daily fortunes told", ["free"], registry=registry)
         self.shoutouts = Counter("economy_shoutouts_total", "Paid shoutouts posted", registry=registry)
+        # chat colours in the channel CSS (chat_colours.py)
+        self.chat_colour_css = Counter(
+            "economy_chat_colour_css_writes_total",
+            "Chat-colour CSS syncs by outcome (written, unchanged, unreadable, refused, failed)",
+            ["outcome"],
+            registry=registry,
+        )
 
     def observe_depth(self, outbox: Outbox) -> None:
         for channel, size in outbox.depths().items():

@@ -61,7 +61,9 @@ def refund_postings(p: Purchase) -> list[Posting]:
 class Purchases:
     def __init__(self, *, store: VanityStore, ledger: LedgerClient, voice: LocalVoice,
                  config: Callable[[], EconomyConfig], clock: Clock, metrics: AnnouncerMetrics,
-                 channels: ChannelDirectory) -> None:
+                 channels: ChannelDirectory, after_applied: Callable[[Purchase], None] | None = None) -> None:
+        """``after_applied`` hears of every purchase applied here (the chat-colour CSS sync); it must not
+        block — the purchase is done whatever it does."""
         self._store = store
         self._ledger = ledger
         self._voice = voice
@@ -69,6 +71,7 @@ class Purchases:
         self._clock = clock
         self._metrics = metrics
         self._channels = channels
+        self._after_applied = after_applied
         self._busy: set[int] = set()
 
     @asynccontextmanager
@@ -143,6 +146,11 @@ class Purchases:
                 self._metrics.fortunes.labels("false").inc()
             if p.item == "shoutout":
                 self._metrics.shoutouts.inc()
+            if self._after_applied is not None:
+                try:
+                    self._after_applied(p2)
+                except Exception:  # the item is stored and paid for: a follow-up must not undo that
+                    log.exception("after_applied_failed", purchase=p.id, item=p.item)
         return p2
 
     async def _apply(self, p: Purchase, balance: int | None, now: int) -> bool:

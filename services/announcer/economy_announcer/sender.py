@@ -71,8 +71,9 @@ class Sender:
             if delay is None:
                 await self._wake.wait()
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=max(self._real_seconds(delay), 0.01))
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel of stop()
+                async with asyncio.timeout(max(self._real_seconds(delay), 0.01)):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

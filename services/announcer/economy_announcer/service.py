@@ -17,6 +17,7 @@ from economy_shared.runtime.service import EconomyService
 from . import api, approval_api, approval_commands, commands, greeting_api, shop_api, shop_commands
 from .approval_store import ApprovalStore
 from .approvals import GifApprovals, GifRefundRetry
+from .chat_colours import ChatColourPass, ChatColours
 from .greeter import Greeter
 from .metrics import AnnouncerMetrics
 from .outbox import Outbox, Policy
@@ -90,9 +91,16 @@ class AnnouncerService(EconomyService):
         # currency_name; open purchases are finished at start, then every ~30 s (purchases.py)
         channels = ChannelDirectory(self.config.channel_names())
         shop_ledger = LedgerClient(self.client, max(5.0, self.config.nats.request_timeout_seconds))
+        # bought chat colours in the channel CSS (chat_colours.py): a managed block, synced in the background
+        # after a colour purchase and a reload; unreadable CSS is retried at start, then every ~5 min
+        self.chat_colours = ChatColours(
+            client=self.client, owners=self.vanity_store, config=lambda: self.config, channels=channels,
+            count=lambda outcome: self.announcer_metrics.chat_colour_css.labels(outcome).inc(), spawn=self.spawn)
+        self.chat_colour_pass = ChatColourPass(self.chat_colours, self.clock)
         self.purchases = Purchases(
             store=self.vanity_store, ledger=shop_ledger, voice=self.voice, config=lambda: self.config,
-            clock=self.clock, metrics=self.announcer_metrics, channels=channels)
+            clock=self.clock, metrics=self.announcer_metrics, channels=channels,
+            after_applied=self.chat_colours.after_purchase)
         self.shop = VanityShop(store=self.vanity_store, purchases=self.purchases, perks=RankPerks(self.client),
                                client=self.client, config=lambda: self.config, clock=self.clock,
                                metrics=self.announcer_metrics, channels=channels)
@@ -103,12 +111,14 @@ class AnnouncerService(EconomyService):
     async def start(self) -> None:
         await self.gif_refunds.start()
         await self.purchase_recovery.start()
+        await self.chat_colour_pass.start()
         if self.autosend:
             self._sender_task = asyncio.get_running_loop().create_task(self.sender.run(), name="announcer-sender")
 
     async def stop(self) -> None:
         await self.gif_refunds.stop()
         await self.purchase_recovery.stop()
+        await self.chat_colour_pass.stop()
         if self._sender_task is not None:
             self._sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -118,6 +128,15 @@ class AnnouncerService(EconomyService):
         if left:
             self.log.warning("outbox_not_empty_at_stop", lines=left)
         await self.database.close()
+
+    def on_config_changed(self, old: EconomyConfig, new: EconomyConfig) -> None:
+        """A reload (DECISIONS 25): the palette or ``apply_css`` may have changed — re-sync the chat colours."""
+        super().on_config_changed(old, new)
+        try:
+            colours = self.chat_colours
+        except AttributeError:  # a SIGHUP before setup: nothing built yet
+            return
+        colours.changed_all()
 
     async def drain_once(self) -> bool:
         return await self.sender.drain_once()
@@ -135,5 +154,7 @@ class AnnouncerService(EconomyService):
             # purchases waiting for the ledger (charging / refunding) and GIFs waiting for an admin or a refund
             "open_purchases": await self.vanity_store.open_counts(),
             "gif_approvals": await self.gif_approvals.counts(),
+            # channels whose CSS does not show the current chat colours yet (unreadable, refused, or just written)
+            "chat_colours_pending": self.chat_colours.dirty(),
         }
 

@@ -191,6 +191,8 @@ class VanityShop:
                              message=texts.gif_pending(cfg, p.value, p.price, p.balance, approval), **base)
         color = find_color(cfg.vanity_shop.chat_color.palette, p.value) if p.item == "color" else None
         text = texts.stored(cfg, p.item, p.value, p.price, p.balance, old, color.hex if color else "")
+        if color is not None and cfg.vanity_shop.chat_color.apply_css:
+            text += " · it shows in chat in a moment"  # chat_colours.py writes the channel CSS in the background
         return BuyResult(status="stored", message=text, **base)
 
     # ---- fortune -----------------------------------------------------------------------------------------

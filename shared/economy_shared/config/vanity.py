@@ -69,6 +69,10 @@ class ChatColorItem(VanityItem):
     cost: int = Field(default=750, ge=0)
     description: str = Field(default="Colour your name in chat.", max_length=200)
     palette: list[PaletteColor] = Field(default_factory=_default_palette)
+    # Colour the owners' names in chat: the announcer keeps one managed block (between marker comments)
+    # in the channel CSS, read from the robot's KV and written back with set_channel_css; the operator's
+    # own CSS outside the markers is never changed. false: colours are only shown in `profile`.
+    apply_css: bool = True
 
     @field_validator("palette")
     @classmethod

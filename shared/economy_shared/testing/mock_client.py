@@ -158,6 +158,9 @@ class MockKrytenClient:
         rid = await self._command("setChannelRank", {"username": username, "rank": rank}, channel, domain)
         return {"success": True, "message_id": rid}
 
+    async def set_channel_css(self, channel: str, css: str, *, domain: str | None = None) -> str:
+        return await self._command("setChannelCSS", {"css": css}, channel, domain)
+
     # ---- KV ---------------------------------------------------------------------------------
     async def kv_get(self, bucket_name: str, key: str, default: Any = None, parse_json: bool = False) -> Any:
         return self.bus.kv.get((bucket_name, key), default)
