@@ -10,7 +10,6 @@ through the real announcer, so ``Economy.pm`` returns what the user really recei
 from __future__ import annotations
 
 import itertools
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +24,7 @@ from economy_shared.clock import FakeClock
 from economy_shared.config import EconomyConfig, load_config
 from economy_shared.schedule import boundary_index
 from economy_shared.testing import InMemoryBus
+from tests.gambling.test_gambling_kit import ScriptedRng
 from tests.helpers import CHANNEL, Stack
 from tests.media.mediacms_standin import Media, MediaCmsStandIn
 from tests.shared.reload_kit import raw_config, write_config
@@ -72,20 +72,6 @@ def merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-class ScriptedRng(random.Random):
-    """A seeded RNG whose next ``random()`` rolls can be forced (choice/sample stay seeded)."""
-
-    def __init__(self, seed: int = 13) -> None:
-        super().__init__(seed)
-        self.rolls: list[float] = []
-
-    def force(self, *rolls: float) -> None:
-        self.rolls.extend(rolls)
-
-    def random(self) -> float:
-        return self.rolls.pop(0) if self.rolls else super().random()
 
 
 class Economy:
@@ -249,7 +235,7 @@ async def running(tmp_path: Path, clock: FakeClock, *, items: dict[str, Media] |
     raw = merged(raw, overrides)
     path = write_config(tmp_path / "economy.yaml", raw)
     stack = Stack(InMemoryBus(), load_config(path), clock)
-    rng = ScriptedRng()
+    rng = ScriptedRng(seed=13)
     try:
         services = await _start(stack, path, rng)
         yield Economy(stack, services, catalog, path, raw, rng)
