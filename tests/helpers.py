@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from economy_shared.runtime.service import EconomyService, ServiceHost
 from economy_shared.testing import InMemoryBus, MockKrytenClient
 
 CHANNEL = "testchan"
+LEDGER_SUBJECT = "kryten.economy.ledger.command"
+_fund_ids = itertools.count(1)
 CALENDAR_OFF: dict[str, Any] = {"off_peak": {"enabled": False}, "high_population": {"enabled": False},
                                 "holidays": {"enabled": False}}
 
@@ -76,6 +79,20 @@ class Stack:
 
     async def request(self, subject: str, payload: dict[str, Any]) -> dict[str, Any]:
         return await self.robot.nats_request(subject, payload, timeout=5)
+
+    async def fund(self, user: str, amount: int, kind: str = "admin") -> None:
+        """Post ``amount`` to ``user`` straight through the ledger (a fresh key each time)."""
+        r = await self.request(LEDGER_SUBJECT, {
+            "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"fund:{user}:{next(_fund_ids)}",
+            "postings": [{"user": user, "amount": amount, "kind": kind}],
+        })
+        assert r["success"], r
+
+    async def account(self, user: str) -> dict[str, Any]:
+        """The ledger's ``ledger.balance`` view of ``user``."""
+        r = await self.request(LEDGER_SUBJECT, {"command": "ledger.balance", "channel": CHANNEL, "user": user})
+        assert r["success"], r
+        return r["data"]
 
     async def close(self) -> None:
         for h in reversed(self.hosts):

@@ -6,7 +6,6 @@ tests flush the outbox themselves), so PM replies, public chat and money can all
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +21,6 @@ from tests.helpers import CHANNEL, Stack, make_config
 
 LEDGER = "kryten.economy.ledger.command"
 ANNOUNCER = "kryten.economy.announcer.command"
-_fund_ids = itertools.count(1)
 
 # Two tiers: everyone starts with 10 % off; "Star" (after 1,000 earned) also gets the free fortune.
 RANKS = {"tiers": [
@@ -54,11 +52,7 @@ class Shop:
         return self.stack.bus
 
     async def fund(self, user: str, amount: int, kind: str = "admin") -> None:
-        r = await self.stack.request(LEDGER, {
-            "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"fund:{user}:{next(_fund_ids)}",
-            "postings": [{"user": user, "amount": amount, "kind": kind}],
-        })
-        assert r["success"], r
+        await self.stack.fund(user, amount, kind)
         await self.skip_pms(user)  # rank-up notices and the like are not the next command's reply
 
     async def skip_pms(self, user: str) -> None:
@@ -66,9 +60,7 @@ class Shop:
         self._seen[user.casefold()] = len(self.bus.pms_to(user))
 
     async def account(self, user: str) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.balance", "channel": CHANNEL, "user": user})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.account(user)
 
     async def balance(self, user: str) -> int:
         return int((await self.account(user))["balance"])

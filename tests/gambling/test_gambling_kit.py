@@ -6,7 +6,6 @@ stand-in for the announcer, so every PM (reply or notification) and announcement
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -26,7 +25,6 @@ LEDGER = "kryten.economy.ledger.command"
 GAMBLING = "kryten.economy.gambling.command"
 ANNOUNCER = "kryten.economy.announcer.command"
 ESCROW = "~escrow:gambling"
-_fund_ids = itertools.count(1)
 
 
 class ScriptedRng(random.Random):
@@ -128,16 +126,10 @@ class Casino:
         return self.stack.clock
 
     async def fund(self, user: str, amount: int) -> None:
-        r = await self.stack.request(LEDGER, {
-            "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"fund:{user}:{next(_fund_ids)}",
-            "postings": [{"user": user, "amount": amount, "kind": "admin"}],
-        })
-        assert r["success"], r
+        await self.stack.fund(user, amount)
 
     async def account(self, user: str) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.balance", "channel": CHANNEL, "user": user})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.account(user)
 
     async def balance(self, user: str) -> int:
         return int((await self.account(user))["balance"])

@@ -9,7 +9,6 @@ through the real announcer, so ``Economy.pm`` returns what the user really recei
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +31,6 @@ from tests.shared.reload_kit import raw_config, write_config
 LEDGER = "kryten.economy.ledger.command"
 PRESENCE = "kryten.economy.presence.command"
 ADMIN = "Boss"
-_fund_ids = itertools.count(1)
 
 CATALOG = {
     "short01": Media("Cat Video", 120),  # 2 min: the first queue tier
@@ -160,17 +158,11 @@ class Economy:
 
     # ---- money ---------------------------------------------------------------------------------
     async def fund(self, user: str, amount: int) -> None:
-        r = await self.stack.request(LEDGER, {
-            "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"fund:{user}:{next(_fund_ids)}",
-            "postings": [{"user": user, "amount": amount, "kind": "admin"}],
-        })
-        assert r["success"], r
+        await self.stack.fund(user, amount)
         await self.inbox(user)  # notices from the funding are not the next command's reply
 
     async def account(self, user: str) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.balance", "channel": CHANNEL, "user": user})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.account(user)
 
     async def balance(self, user: str) -> int:
         return int((await self.account(user)).get("balance") or 0)

@@ -7,7 +7,6 @@ can all be asserted.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,6 @@ from tests.media.mediacms_standin import Media, MediaCmsStandIn
 LEDGER = "kryten.economy.ledger.command"
 MEDIA = "kryten.economy.media.command"
 ANNOUNCER = "kryten.economy.announcer.command"
-_fund_ids = itertools.count(1)
 
 CATALOG = {
     "short01": Media("Cat Video", 120),  # 2 min: the 250 tier
@@ -94,16 +92,10 @@ class Shop:
         return self.stack.bus.robot_commands("jump")
 
     async def fund(self, user: str, amount: int) -> None:
-        r = await self.stack.request(LEDGER, {
-            "command": "ledger.post", "channel": CHANNEL, "idempotency_key": f"fund:{user}:{next(_fund_ids)}",
-            "postings": [{"user": user, "amount": amount, "kind": "admin"}],
-        })
-        assert r["success"], r
+        await self.stack.fund(user, amount)
 
     async def account(self, user: str) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.balance", "channel": CHANNEL, "user": user})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.account(user)
 
     async def balance(self, user: str) -> int:
         return int((await self.account(user))["balance"])

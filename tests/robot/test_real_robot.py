@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import yaml
 
 from economy_shared.subjects import ServiceName, playlist_bucket
 from tests.media.mediacms_standin import Media, MediaCmsStandIn
 from tests.robot.fake_cytube import FakeCytube
 from tests.robot.robot_runner import RobotProcess, robot_config, robot_executable
-from tests.system.harness import BOT, CHANNEL, FakeRobot, SystemStack, system_config
+from tests.system.harness import BOT, CHANNEL, FakeRobot, SystemStack
 
 SERVICES: list[ServiceName] = ["ledger", "presence", "media", "announcer"]
 WELCOME = 100  # onboarding.welcome_wallet (the example config's default)
@@ -41,19 +40,8 @@ class BusObserver(FakeRobot):
 class RealRobotStack(SystemStack):
     """SystemStack with the observer in the fake robot's seat (the real robot answers ``kryten.robot.command``)."""
 
-    async def start(self) -> RealRobotStack:
-        self.nats.start()
-        self.config = system_config(self.tmp / "data", self.nats.url, **self.overrides)
-        self.config_path.write_text(yaml.safe_dump(self.config), encoding="utf-8")
-        try:
-            self.robot = await BusObserver(self.nats.url).start()
-            for name in self.names:
-                self.start_service(name)
-            await self.ready()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
+    async def start_robot(self) -> FakeRobot:
+        return await BusObserver(self.nats.url).start()
 
 
 def user(name: str, rank: int = 1) -> dict[str, Any]:

@@ -186,7 +186,7 @@ class SystemStack:
         self.config = system_config(self.tmp / "data", self.nats.url, **self.overrides)
         self.config_path.write_text(yaml.safe_dump(self.config), encoding="utf-8")
         try:
-            self.robot = await FakeRobot(self.nats.url).start()
+            self.robot = await self.start_robot()
             for name in self.names:
                 self.start_service(name)
             await self.ready()
@@ -194,6 +194,10 @@ class SystemStack:
             await self.stop()  # a stack that never became ready must not leave processes behind
             raise
         return self
+
+    async def start_robot(self) -> FakeRobot:
+        """The test's client on the bus, in the robot's seat (a subclass may seat another one)."""
+        return await FakeRobot(self.nats.url).start()
 
     def start_service(self, name: ServiceName) -> ServiceProcess:
         env = {"NATS_URL": self.nats.url}
