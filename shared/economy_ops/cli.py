@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from economy_shared.config import ConfigError, EconomyConfig, load_config, resolve_config_path
+from economy_shared.schemas.imports import IMPORT_BATCH_MAX
 from economy_shared.subjects import SERVICE_NAMES, ServiceName
 from economy_shared.survey import PING_TIMEOUT_SECONDS
 
 from . import output
 from .backup import BackupError, backup_all
+from .import_command import run_import
 from .remote import Remote, Unreachable
 from .validate import config_errors
 
@@ -58,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="online SQLite backup of every service database + manifest.json")
     _common(p)
     p.add_argument("dir", type=Path)
+    p = sub.add_parser("import-original", help="take over the original kryten-economy's SQLite file: balances, "
+                       "counters, ranks, streaks, achievements, vanity, bans, open bounties (README 'Moving in')")
+    _common(p)
+    p.add_argument("database", type=Path, help="the original's economy.db (only read)")
+    p.add_argument("--channel", help="import only this channel (default: every channel of the file this config serves)")
+    p.add_argument("--dry-run", action="store_true", help="ask the services what would happen; write nothing")
+    p.add_argument("--batch", type=int, default=IMPORT_BATCH_MAX, help=f"entries per request (1-{IMPORT_BATCH_MAX})")
     p = sub.add_parser("validate-config", help="check a config file as the services would; exit 0/1")
     p.add_argument("file")
     return parser
@@ -122,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "user" and not 1 <= args.limit <= 500:
         print("kryten-economy: --limit must be between 1 and 500", file=sys.stderr)
         return USAGE
+    if args.cmd == "import-original":
+        if not 1 <= args.batch <= IMPORT_BATCH_MAX:
+            print(f"kryten-economy: --batch must be between 1 and {IMPORT_BATCH_MAX}", file=sys.stderr)
+            return USAGE
+        return asyncio.run(run_import(args, config, nats_servers(args, config)))
     if args.cmd == "backup":
         try:
             manifest = backup_all(config, args.dir)

@@ -7,7 +7,7 @@ process with a lock, so a read-check-write inside it is atomic with respect to o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +15,21 @@ import aiosqlite
 
 # A migration is a list of SQL statements; migration N brings the schema to user_version N.
 Migration = Sequence[str]
+
+IN_CHUNK = 500  # keys per ``IN (…)``: well under SQLite's bound-parameter limit
+
+
+async def select_in(conn: aiosqlite.Connection, sql: str, params_before: Sequence[object], keys: Iterable[str],
+                    chunk: int = IN_CHUNK) -> list[aiosqlite.Row]:
+    """``sql`` (``... WHERE channel=? AND <column> IN ({marks})``) for every distinct key, in chunks of
+    ``chunk``; ``params_before`` bind the marks before the ``IN``. Works inside a transaction or outside."""
+    rows: list[aiosqlite.Row] = []
+    wanted = sorted(set(keys))
+    for i in range(0, len(wanted), chunk):
+        part = wanted[i : i + chunk]
+        async with conn.execute(sql.format(marks=",".join("?" * len(part))), (*params_before, *part)) as cur:
+            rows.extend(await cur.fetchall())
+    return rows
 
 
 class Database:

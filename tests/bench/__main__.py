@@ -33,6 +33,12 @@ def main() -> int:
         pass
     else:
         asyncio.run(bench_leaderboard(10_000 if args.quick else 100_000))
+    try:
+        from tests.bench.import_original import bench_import_original
+    except ImportError:
+        pass
+    else:
+        asyncio.run(bench_import_original(1_000 if args.quick else 10_000))
     return 0
 
 

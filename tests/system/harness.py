@@ -93,21 +93,21 @@ class FakeRobot:
                 "data": {"success": True, "uid": next(self._uids)}}
 
     # ---- events in ----------------------------------------------------------------------------
-    async def event(self, event_name: str, payload: Any) -> None:
-        chan = CHANNEL.lower().replace(".", "")
+    async def event(self, event_name: str, payload: Any, channel: str = CHANNEL) -> None:
+        chan = channel.lower().replace(".", "")
         envelope = {
             "event_name": event_name,
             "payload": payload,
-            "channel": CHANNEL,
+            "channel": channel,
             "domain": DOMAIN,
             "timestamp": datetime.now(UTC).isoformat(),
             "correlation_id": str(uuid.uuid4()),
         }
         await self.client.publish(f"kryten.events.cytube.{chan}.{event_name.lower()}", envelope)
 
-    async def join(self, name: str, rank: int = 1) -> None:
+    async def join(self, name: str, rank: int = 1, channel: str = CHANNEL) -> None:
         await self.event("addUser", {"name": name, "rank": rank, "profile": {"image": "", "text": ""},
-                                     "meta": {"afk": False, "muted": False}})
+                                     "meta": {"afk": False, "muted": False}}, channel)
 
     async def leave(self, name: str) -> None:
         await self.event("userLeave", {"name": name})

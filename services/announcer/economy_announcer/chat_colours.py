@@ -26,7 +26,7 @@ from economy_shared.schedule import PeriodicJob
 from economy_shared.schemas.vanity import VanityState
 
 from .css_rules import build_block, merge_checked, safe_hex
-from .vanity_rules import find_color
+from .vanity_rules import custom_hex, find_color
 
 log = get_logger("economy.announcer.chat_colours")
 
@@ -202,13 +202,15 @@ class ChatColours:
         return text
 
     def colours(self, channel: str) -> dict[str, str]:
-        """{display name → #RRGGBB} of the channel's colour owners whose colour is still in the palette."""
+        """{display name → #RRGGBB} of the channel's colour owners whose colour is still in the palette, or
+        who own a custom ``#RRGGBB`` taken over from the original (vanity_import.py)."""
         palette = self._config().vanity_shop.chat_color.palette
         out: dict[str, str] = {}
         for state in self._owners.owners(channel, "color", MAX_OWNERS):
             found = find_color(palette, state.color_name) if state.color_name else None
-            if found is not None and safe_hex(found.hex) is not None:
-                out[state.user] = found.hex
+            code = found.hex if found is not None else custom_hex(state.color_name)  # imported (issue 14)
+            if code is not None and safe_hex(code) is not None:
+                out[state.user] = code
         return out
 
 

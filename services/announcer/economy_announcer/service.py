@@ -14,7 +14,16 @@ from economy_shared.ledger_client import LedgerClient
 from economy_shared.rank_perks import RankPerks
 from economy_shared.runtime.service import EconomyService
 
-from . import api, approval_api, approval_commands, commands, greeting_api, shop_api, shop_commands
+from . import (
+    api,
+    approval_api,
+    approval_commands,
+    commands,
+    greeting_api,
+    shop_api,
+    shop_commands,
+    vanity_import_api,
+)
 from .approval_store import ApprovalStore
 from .approvals import GifApprovals, GifRefundRetry
 from .chat_colours import ChatColourPass, ChatColours
@@ -26,6 +35,8 @@ from .purchases import PurchaseRecovery, Purchases
 from .sender import Sender
 from .shop import VanityShop
 from .store import MIGRATIONS, AnnouncerStore
+from .vanity_import import VanityImport
+from .vanity_import_store import VanityImportStore
 from .vanity_store import VanityStore
 from .voice import LocalVoice
 
@@ -107,6 +118,11 @@ class AnnouncerService(EconomyService):
         shop_api.register(self.router, self.shop)
         shop_commands.register(pm, self.shop, lambda: self.config)
         self.purchase_recovery = PurchaseRecovery(self.purchases, self.clock)
+        # moving in from the original (issue 14): vanity, pending GIFs and quiet mode; no money moves
+        self.vanity_import = VanityImport(
+            store=VanityImportStore(self.database), vanity=self.vanity_store, quiet=self.store,
+            colours=self.chat_colours, config=lambda: self.config, clock=self.clock, channels=channels)
+        vanity_import_api.register(self.router, self.vanity_import)
 
     async def start(self) -> None:
         await self.gif_refunds.start()

@@ -82,6 +82,18 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX gif_approvals_by_status ON gif_approvals (channel, status, user_key)",
     ],
+    # moving in from the original kryten-economy (issue 14, vanity_import.py): who was imported, from which
+    # entry (its hash: the same entry again changes nothing)
+    [
+        """CREATE TABLE imported_vanity (
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            entry_hash TEXT NOT NULL,
+            imported_ms INTEGER NOT NULL,
+            PRIMARY KEY (channel, user_key)
+        ) WITHOUT ROWID""",
+    ],
 ]
 
 
@@ -111,6 +123,10 @@ class AnnouncerStore:
         else:
             await self._db.execute("DELETE FROM quiet_users WHERE channel = ? AND user_key = ?", key)
             self._quiet.discard(key)
+
+    def remember_quiet(self, channel: str, user: str) -> None:
+        """A quiet row another transaction wrote (the vanity import, issue 14): the cache follows it."""
+        self._quiet.add((channel_key(channel), user_key(user)))
 
     def quiet_count(self) -> int:
         return len(self._quiet)

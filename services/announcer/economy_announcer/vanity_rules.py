@@ -8,6 +8,7 @@ collapsed, capped at the item's ``max_length``.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +22,7 @@ from economy_shared.sanitize import public_text
 CUT = 30  # characters of an owned value shown in ``shop``
 GIF_URL_LIMIT = 500
 NAME_EXTRA = frozenset(" -_'")
+_CUSTOM_HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ class Checked:
 def find_color(palette: list[PaletteColor], name: str) -> PaletteColor | None:
     wanted = " ".join(name.split()).casefold()
     return next((c for c in palette if c.name.casefold() == wanted), None)
+
+
+def custom_hex(value: str) -> str | None:
+    """A colour kept as ``#RRGGBB`` instead of a palette name (one imported from the original, issue 14)."""
+    return value if _CUSTOM_HEX.fullmatch(value) else None
 
 
 def valid_gif_url(url: str) -> bool:

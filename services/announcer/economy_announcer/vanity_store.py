@@ -24,7 +24,7 @@ from economy_shared.schemas.vanity import VanityState
 from economy_shared.users import user_key
 
 from .approval_store import create_pending
-from .vanity_rules import STORED_ITEMS, find_color
+from .vanity_rules import STORED_ITEMS, custom_hex, find_color
 
 State = Literal["charging", "applied", "failed", "refunding", "refunded"]
 _FIELDS = frozenset({"error_code", "error", "balance", "value"})
@@ -116,7 +116,8 @@ class VanityStore:
         found = find_color(self._config().vanity_shop.chat_color.palette, color) if color else None
         return VanityState(
             user=self._names.get(key, user.strip()), greeting=owned.get("greeting", ""), title=owned.get("title", ""),
-            color_name=color, color_hex=found.hex if found is not None else "", gif_url=owned.get("gif", ""),
+            color_name=color, color_hex=found.hex if found is not None else (custom_hex(color) or ""),
+            gif_url=owned.get("gif", ""),
             gif_pending=self._gif_pending.get(key, ""), currency_name=owned.get("currency_name", ""),
             fortune_today=self._fortune_day.get(key) == self._today(),
         )

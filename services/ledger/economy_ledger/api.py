@@ -9,6 +9,7 @@ from economy_shared.config import EconomyConfig
 from economy_shared.envelope import ServiceError
 from economy_shared.runtime.requests import RequestRouter
 from economy_shared.schemas.competitions import DailyEarningsRequest, DailyEarningsResult, DayEarning
+from economy_shared.schemas.imports import ImportAccountsRequest, ImportBatchResult, ImportBountiesRequest
 from economy_shared.schemas.ledger import (
     AccountView,
     AuditRequest,
@@ -49,6 +50,7 @@ from .accounts import account_view
 from .boards import Boards
 from .boards_store import BoardsStore
 from .history_rules import history_text
+from .imports import Imports
 from .metrics import LedgerMetrics
 from .promotions import Promotions
 from .ranks import Ranks
@@ -164,3 +166,15 @@ def register_tips(router: RequestRouter, tips: Tips, config: Callable[[], Econom
         rows = await tips.history(req.channel, req.user, req.limit)
         return HistoryResult(entries=[JournalEntry.model_validate(r) for r in rows],
                              text=history_text(rows, config().currency.symbol))
+
+
+def register_imports(router: RequestRouter, imports: Imports) -> None:
+    """``ledger.import_accounts`` / ``ledger.import_bounties``: the CLI's ``import-original`` (imports.py)."""
+
+    @router.route(ImportAccountsRequest)
+    async def import_accounts(req: ImportAccountsRequest) -> ImportBatchResult:
+        return await imports.accounts(req)
+
+    @router.route(ImportBountiesRequest)
+    async def import_bounties(req: ImportBountiesRequest) -> ImportBatchResult:
+        return await imports.bounties(req)

@@ -46,6 +46,10 @@ class LedgerMetrics:
         # admin words (admin.py): grant, deduct, set_balance, set_rank, ban, unban that changed something
         self.admin_actions = Counter("economy_admin_actions_total", "Admin actions applied, by action",
                                      ["channel", "action"], registry=registry)
+        # moving in from the original (imports.py): entries by part (account, bounty) and status
+        self.imports = Counter("economy_imports_total", "Entries of ledger.import_* by part and status "
+                               "(imported, already, conflict, refused, would_import)",
+                               ["channel", "part", "status"], registry=registry)
 
     def observe_post(self, req: PostRequest, result: PostResult) -> None:
         """Count what a request applied now (a replay moved nothing; skipped banned users got nothing)."""
@@ -78,6 +82,9 @@ class LedgerMetrics:
 
     def observe_admin_action(self, channel: str, action: str) -> None:
         self.admin_actions.labels(channel, action).inc()
+
+    def observe_import(self, channel: str, part: str, status: str, count: int) -> None:
+        self.imports.labels(channel, part, status).inc(count)
 
     def observe_open_bounties(self, channel: str, count: int, escrowed: int) -> None:
         self.bounties_open.labels(channel).set(count)

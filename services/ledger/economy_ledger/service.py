@@ -41,6 +41,8 @@ from .bounty_store import BountyStore
 from .config_reload import ConfigReload
 from .gambling_lookup import GamblingLookup
 from .gauge_store import median_balance
+from .import_store import ImportStore
+from .imports import Imports
 from .inflation import FloatStore, InflationGovernor
 from .maintenance import BalanceMaintenance
 from .maintenance_store import MaintenanceStore
@@ -147,6 +149,9 @@ class LedgerService(EconomyService):
         public_bounties.register_internal(self.router, self.bounties)
         public_bounties.register_public(self.public_router, self.bounties, config)
         self.bounty_expiry = BountyExpiry(self.bounties, config, self.clock)
+        # moving in from the original (imports.py, issue 14): ledger.import_accounts / ledger.import_bounties
+        api.register_imports(self.router, Imports(ImportStore(self.database, self.store), config, self.clock,
+                                                  self.ledger_metrics))
         # reports (reports.py): PM econ:stats/econ:health, public economy.stats/.health/.snapshot,
         # snapshots per wall-clock slot, daily user digest and weekly admin digest (report_digests.py)
         report_store, present_now = ReportStore(self.database), PresentNow(self.client)

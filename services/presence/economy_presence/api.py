@@ -21,6 +21,7 @@ from economy_shared.users import user_key
 from .sessions import SessionBook
 from .store import PresenceStore
 from .ticker import Ticker
+from .timed.streaks import StreakState
 
 
 def register(
@@ -32,6 +33,7 @@ def register(
     present_names: Callable[[str], list[str]],
     streak_days: Callable[[str, str], Awaitable[int]],
     clock: Clock,
+    streak_state: Callable[[str, str], Awaitable[StreakState]] | None = None,
 ) -> None:
     def channel_of(channel: str) -> str:
         known = channels.known(channel)
@@ -44,11 +46,14 @@ def register(
         channel = channel_of(req.channel)
         key = user_key(req.user)
         session = books[channel].sessions.get(key)
+        state = await streak_state(channel, key) if streak_state is not None else StreakState()
         return UserStatus(
             present=session is not None,
             afk=bool(session and session.afk),
             minutes_today=await store.minutes_on(channel, key, day_str(clock.now())),
             streak_days=await streak_days(channel, key),
+            longest_streak_days=state.longest,
+            last_streak_day=state.last_day.isoformat() if state.last_day else None,
         )
 
     @router.route(PresentUsersRequest)

@@ -219,6 +219,17 @@ COMPETITIONS: list[str] = [
     *[t for table, column, field in _REACHED_FIELDS for t in _reached_triggers(table, column, field)],
 ]
 
+# moving in from the original kryten-economy (issue 14, member_import.py): who was imported, from which
+# entry (its hash: the same entry again changes nothing), and whether the original paid the welcome wallet
+IMPORTED_MEMBERS: list[str] = [
+    """CREATE TABLE imported_members (
+        channel TEXT NOT NULL, user_key TEXT NOT NULL, display TEXT NOT NULL, entry_hash TEXT NOT NULL,
+        welcome_claimed INTEGER NOT NULL DEFAULT 0, imported_ms INTEGER NOT NULL,
+        PRIMARY KEY (channel, user_key)
+    ) WITHOUT ROWID""",
+]
+
 MIGRATIONS: list[list[str]] = [
     CORE, TIMED, CHAT, PENDING_POSTS, UNANSWERED, ACHIEVEMENT_STATS, EARNING_EVENTS, COMPETITIONS,
+    IMPORTED_MEMBERS,  # issue 14: member import
 ]

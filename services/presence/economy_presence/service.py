@@ -12,7 +12,7 @@ from economy_shared.ledger_client import LedgerClient
 from economy_shared.runtime.service import EconomyService
 from economy_shared.schedule import run_aligned
 
-from . import api, commands, event_api, event_commands, public_competitions
+from . import api, commands, event_api, event_commands, member_import_api, public_competitions
 from .arrivals import WelcomeWallet
 from .batching import CreditBatcher
 from .chat import ChatRewards
@@ -28,6 +28,8 @@ from .events.multipliers import Boost
 from .events.store import EventStore
 from .greeting_notice import GreetingNotice
 from .idle import ActivityWatch
+from .member_import import MemberImport
+from .member_import_store import MemberImportStore
 from .metrics import PresenceMetrics
 from .migrations import MIGRATIONS
 from .nudge import InactivityNudge
@@ -68,7 +70,10 @@ class PresenceService(EconomyService):
             self.books, self.channels, self.store, config, self.clock, self._on_arrival, self.spawn,
             self.client.kv_get, lambda name: self.metrics.events.labels(self.name, name).inc(), self.log,
         )
-        self.welcome = WelcomeWallet(self.credits, self.voice, config)
+        # moving in from the original (issue 14): imported streaks, welcome wallets the original already paid
+        self.member_import = MemberImport(MemberImportStore(self.database), self.channels, self.clock)
+        await self.member_import.load()
+        self.welcome = WelcomeWallet(self.credits, self.voice, config, self.member_import.welcome_claimed)
         self.greeting_notice = GreetingNotice(self.client, config, self.log)  # custom greetings (announcer)
         self.nudge = InactivityNudge(account_reads.balances, self.voice, self._config, self.clock,
                                      self.presence_metrics, self.log)
@@ -111,7 +116,8 @@ class PresenceService(EconomyService):
         event_commands.register(self.pm, self.boosts.view, self.events.start_adhoc, self.events.stop_adhoc,
                                 self.clock.now)
         api.register(self.router, self.books, self.channels, self.store, self.ticker, self.present_names,
-                     self.timed.streak_days, self.clock)
+                     self.timed.streak_days, self.clock, streak_state=self.timed.store.streak)
+        member_import_api.register(self.router, self.member_import)
         commands.register(self.pm, config, self.chat.likes.like, self.chat.triggers_report,
                           self.timed.admin_rain.rain)
         for event, handler in (

@@ -19,6 +19,8 @@ class UserStatus(Result):
     afk: bool = False
     streak_days: int = 0
     minutes_today: int = 0
+    longest_streak_days: int = 0  # issue 14: the importer reads streaks back
+    last_streak_day: str | None = None  # "YYYY-MM-DD" (UTC), the last counted day
 
 
 class PresentUsersRequest(Request):
