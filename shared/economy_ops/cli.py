@@ -24,6 +24,7 @@ from economy_shared.survey import PING_TIMEOUT_SECONDS
 from . import output
 from .backup import BackupError, backup_all
 from .import_command import run_import
+from .importer import BATCH_TIMEOUT_SECONDS
 from .remote import Remote, Unreachable
 from .validate import config_errors
 
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", help="import only this channel (default: every channel of the file this config serves)")
     p.add_argument("--dry-run", action="store_true", help="ask the services what would happen; write nothing")
     p.add_argument("--batch", type=int, default=IMPORT_BATCH_MAX, help=f"entries per request (1-{IMPORT_BATCH_MAX})")
+    p.add_argument("--timeout", type=float, default=BATCH_TIMEOUT_SECONDS,
+                   help="seconds to wait for a service's answer to one batch (each batch is tried 3 times)")
     p = sub.add_parser("validate-config", help="check a config file as the services would; exit 0/1")
     p.add_argument("file")
     return parser
@@ -134,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "import-original":
         if not 1 <= args.batch <= IMPORT_BATCH_MAX:
             print(f"kryten-economy: --batch must be between 1 and {IMPORT_BATCH_MAX}", file=sys.stderr)
+            return USAGE
+        if not 0 < args.timeout <= 600:
+            print("kryten-economy: --timeout must be more than 0 and at most 600 seconds", file=sys.stderr)
             return USAGE
         return asyncio.run(run_import(args, config, nats_servers(args, config)))
     if args.cmd == "backup":

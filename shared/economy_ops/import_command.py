@@ -49,7 +49,7 @@ async def run_import(args: argparse.Namespace, config: EconomyConfig, servers: l
         return USAGE
     try:
         async with Remote(config, servers) as remote:
-            report = await Importer(remote.ask, batch_size=args.batch).run(plan, args.dry_run)
+            report = await Importer(remote.ask, batch_size=args.batch, timeout=args.timeout).run(plan, args.dry_run)
     except Unreachable as err:
         if not args.dry_run:
             print(f"kryten-economy: {err}", file=sys.stderr)

@@ -9,6 +9,7 @@ what the ORIGINAL's own getters read back (expected.json), and the ledger's audi
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -175,5 +176,43 @@ async def test_import_original_twice_on_real_services(rich_original: tuple[Path,
             assert len(rows["entries"]) == wallets, (user, rows)
         assert not [p for p in robot.pms_to("Alice") if "Welcome!" in p]
         assert (await ask(robot, "ledger", RICH, {"command": "ledger.audit"}))["ok"]
+    finally:
+        await stack.stop()
+
+
+async def test_ledger_killed_mid_import_then_the_same_command_finishes_it(
+        original_builder: Any, tmp_path: Path) -> None:
+    """SIGKILL the ledger while the CLI sends one account per batch; the run ends incomplete (exit 1),
+    the ledger restarts, the same command finishes: every account once, the circulation exact, audit ok."""
+    channel, n = "BulkChan", 1_500
+    db, expected = original_builder("--accounts", str(n), "--seed", "3", "--channel", channel)
+    circulation = expected["channels"][channel]["circulation"]
+    funded = sum(1 for a in expected["channels"][channel]["accounts"].values() if a["balance"] > 0)
+    stack = await SystemStack(tmp_path, ["ledger", "presence", "announcer"],
+                              channels=[{"domain": "cytu.be", "channel": channel}]).start()
+    robot = stack.robot
+    assert robot is not None
+    try:
+        run = asyncio.create_task(cli(stack, "import-original", str(db), "--batch", "1",
+                                      "--timeout", "2"))
+        while True:  # wait until some, not all, accounts are in
+            audit = await ask(robot, "ledger", channel, {"command": "ledger.audit"})
+            if audit["journal_rows"] >= 100:
+                break
+            assert not run.done(), run.result()
+            await asyncio.sleep(0.05)
+        stack.procs["ledger"].kill()
+        code, out = await run
+        assert code == 1 and "STOPPED: ledger unavailable" in out, out
+
+        stack.start_service("ledger")
+        await stack.ready(["ledger"])
+        partial = await ask(robot, "ledger", channel, {"command": "ledger.audit"})
+        assert partial["ok"] and 100 <= partial["journal_rows"] < funded, partial
+        code, out = await cli(stack, "import-original", str(db))
+        assert code == 0 and "already imported" in out, out
+        audit = await ask(robot, "ledger", channel, {"command": "ledger.audit"})
+        assert audit["ok"] and audit["total_balance"] == circulation, (audit, circulation)
+        assert audit["journal_rows"] == funded  # one opening posting per funded account, none twice
     finally:
         await stack.stop()
