@@ -94,6 +94,33 @@ class Stack:
         assert r["success"], r
         return r["data"]
 
+    async def audit(self) -> dict[str, Any]:
+        """The ledger's ``ledger.audit`` of the test channel (``ok``: balance == SUM(journal) everywhere)."""
+        r = await self.request(LEDGER_SUBJECT, {"command": "ledger.audit", "channel": CHANNEL})
+        assert r["success"], r
+        return r["data"]
+
     async def close(self) -> None:
         for h in reversed(self.hosts):
             await h.stop()
+
+
+async def audit_ok(stack: Stack) -> bool:
+    return bool((await stack.audit())["ok"])
+
+
+class PmCursor:
+    """What each user received since the previous look, from a source of all their PMs so far."""
+
+    def __init__(self, source: Callable[[str], list[str]]) -> None:
+        self._source = source
+        self._seen: dict[str, int] = {}
+
+    def since(self, user: str) -> list[str]:
+        got = self._source(user)
+        start = self._seen.get(user.casefold(), 0)
+        self._seen[user.casefold()] = len(got)
+        return got[start:]
+
+    def skip(self, user: str) -> None:
+        self.since(user)

@@ -17,7 +17,7 @@ from economy_shared.clock import FakeClock
 from economy_shared.config import EconomyConfig
 from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.testing import InMemoryBus
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, PmCursor, Stack, make_config
 
 LEDGER = "kryten.economy.ledger.command"
 ANNOUNCER = "kryten.economy.announcer.command"
@@ -41,7 +41,7 @@ class Shop:
         self.stack = stack
         self.ledger = ledger
         self.announcer = announcer
-        self._seen: dict[str, int] = {}
+        self._inbox = PmCursor(stack.bus.pms_to)
 
     @property
     def clock(self) -> FakeClock:
@@ -57,7 +57,7 @@ class Shop:
 
     async def skip_pms(self, user: str) -> None:
         await self.stack.settle()
-        self._seen[user.casefold()] = len(self.bus.pms_to(user))
+        self._inbox.skip(user)
 
     async def account(self, user: str) -> dict[str, Any]:
         return await self.stack.account(user)
@@ -72,9 +72,7 @@ class Shop:
         return [(e["kind"], e["amount"], e.get("trigger_id") or "") for e in reversed(r["data"]["entries"])]
 
     async def audit(self) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.audit()
 
     async def request(self, command: str, **fields: Any) -> dict[str, Any]:
         reply = await self.stack.request(ANNOUNCER, {"command": command, "channel": CHANNEL, **fields})
@@ -84,18 +82,12 @@ class Shop:
     async def pm(self, user: str, text: str) -> list[str]:
         """Send a PM command; the PMs ``user`` received since their previous command."""
         await self.stack.pm(user, text)
-        got = self.bus.pms_to(user)
-        start = self._seen.get(user.casefold(), 0)
-        self._seen[user.casefold()] = len(got)
-        return got[start:]
+        return self._inbox.since(user)
 
     async def inbox(self, user: str) -> list[str]:
         """The PMs ``user`` received since their previous command, without sending one."""
         await self.stack.settle()
-        got = self.bus.pms_to(user)
-        start = self._seen.get(user.casefold(), 0)
-        self._seen[user.casefold()] = len(got)
-        return got[start:]
+        return self._inbox.since(user)
 
     async def say(self, user: str, text: str) -> str:
         replies = await self.pm(user, text)

@@ -19,7 +19,7 @@ from economy_shared.clock import FakeClock, to_ms
 from economy_shared.pm.router import NOT_ADMIN
 from economy_shared.subjects import service_subject
 from economy_shared.testing import InMemoryBus
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, Stack, audit_ok, make_config
 
 LEDGER = service_subject("ledger")
 ANNOUNCER = service_subject("announcer")
@@ -55,8 +55,7 @@ class Kit:
         return int(r["data"]["balance"])
 
     async def audit_ok(self) -> bool:
-        r = await self.stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-        return bool(r["success"] and r["data"]["ok"])
+        return await audit_ok(self.stack)
 
     async def refunds(self) -> int:
         row = await self.ledger.database.fetchone(

@@ -19,7 +19,7 @@ from economy_shared.config import EconomyConfig
 from economy_shared.ledger_outcome import LedgerOutcome
 from economy_shared.schemas.ledger import Posting
 from economy_shared.testing import InMemoryBus, MockKrytenClient
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, PmCursor, Stack, make_config
 
 LEDGER = "kryten.economy.ledger.command"
 GAMBLING = "kryten.economy.gambling.command"
@@ -119,7 +119,7 @@ class Casino:
         self.gambling = gambling
         self.announcer = announcer
         self.rng = rng
-        self._seen: dict[str, int] = {}
+        self._inbox = PmCursor(announcer.to)
 
     @property
     def clock(self) -> FakeClock:
@@ -135,9 +135,7 @@ class Casino:
         return int((await self.account(user))["balance"])
 
     async def audit(self) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.audit()
 
     async def ban(self, user: str, banned: bool = True) -> None:
         await self.ledger.store.set_banned(CHANNEL, user, banned, "test", 0)
@@ -151,10 +149,7 @@ class Casino:
     async def pm(self, user: str, text: str) -> list[str]:
         """Send a PM command; the PMs ``user`` received since their previous command."""
         await self.stack.pm(user, text)
-        got = self.announcer.to(user)
-        start = self._seen.get(user.casefold(), 0)
-        self._seen[user.casefold()] = len(got)
-        return got[start:]
+        return self._inbox.since(user)
 
     async def say(self, user: str, text: str) -> str:
         """Send a PM command and return the one reply it produced."""

@@ -24,7 +24,7 @@ from economy_shared.config import EconomyConfig, load_config
 from economy_shared.schedule import boundary_index
 from economy_shared.testing import InMemoryBus
 from tests.gambling.test_gambling_kit import ScriptedRng
-from tests.helpers import CHANNEL, Stack
+from tests.helpers import CHANNEL, PmCursor, Stack
 from tests.media.mediacms_standin import Media, MediaCmsStandIn
 from tests.shared.reload_kit import raw_config, write_config
 
@@ -87,7 +87,7 @@ class Economy:
         self.path = path
         self.raw = raw
         self.rng = rng
-        self._seen: dict[str, int] = {}
+        self._inbox = PmCursor(stack.bus.pms_to)
 
     # ---- config ----------------------------------------------------------------------------------
     @property
@@ -134,10 +134,7 @@ class Economy:
     async def inbox(self, user: str) -> list[str]:
         """The PMs ``user`` received since the previous look, without sending one."""
         await self.stack.settle()
-        got = self.bus.pms_to(user)
-        start = self._seen.get(user.casefold(), 0)
-        self._seen[user.casefold()] = len(got)
-        return got[start:]
+        return self._inbox.since(user)
 
     def chats(self) -> list[str]:
         return self.bus.chats()
@@ -179,10 +176,9 @@ class Economy:
         return [int(e["amount"]) for e in await self.journal(user) if (e.get("trigger_id") or "").startswith(prefix)]
 
     async def audit(self) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-        assert r["success"], r
-        assert r["data"]["ok"], r["data"]
-        return r["data"]
+        data = await self.stack.audit()
+        assert data["ok"], data
+        return data
 
 
 async def _start(stack: Stack, path: Path, rng: ScriptedRng) -> dict[str, Any]:

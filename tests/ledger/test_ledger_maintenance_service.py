@@ -12,7 +12,7 @@ from economy_ledger.service import LedgerService
 from economy_shared.clock import FakeClock
 from economy_shared.db import Database
 from economy_shared.testing import InMemoryBus
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, Stack, audit_ok, make_config
 
 LEDGER = "kryten.economy.ledger.command"
 MONDAY_NOON = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -49,11 +49,6 @@ async def journal(ledger: LedgerService, prefix: str) -> list[tuple[str, int, st
         (prefix + "%",),
     )
     return [(r["user_key"], r["amount"], r["kind"]) for r in rows]
-
-
-async def audit_ok(stack: Stack) -> bool:
-    r = await stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-    return bool(r["success"] and r["data"]["ok"])
 
 
 async def test_interest_once_per_day_from_the_run_hour(tmp_path: Path, bus: InMemoryBus) -> None:

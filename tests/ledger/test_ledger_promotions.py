@@ -21,7 +21,7 @@ from economy_shared.clock import FakeClock, to_ms
 from economy_shared.db import Database
 from economy_shared.schemas.ledger import Posting, PostingKind, PostRequest
 from economy_shared.subjects import service_subject
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, Stack, audit_ok, make_config
 
 LEDGER = service_subject("ledger")
 PRICE = 46_000  # 50,000 less Associate Producer's 8 %
@@ -91,11 +91,6 @@ async def balance(stack: Stack, user: str) -> int:
 async def kinds(stack: Stack, user: str) -> list[tuple[str, int]]:
     r = await stack.request(LEDGER, {"command": "ledger.journal", "channel": CHANNEL, "user": user})
     return sorted((e["kind"], e["amount"]) for e in r["data"]["entries"])
-
-
-async def audit_ok(stack: Stack) -> bool:
-    r = await stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-    return bool(r["success"] and r["data"]["ok"])
 
 
 async def test_a_purchase_charges_once_promotes_and_is_told(stack: Stack) -> None:

@@ -12,6 +12,7 @@ from economy_shared.envelope import ok
 from economy_shared.subjects import PUBLIC_COMMAND, USERSTATS_COMMAND, service_subject
 from economy_shared.testing import InMemoryBus
 from tests.helpers import CHANNEL, Stack
+from tests.helpers import audit_ok as audit_ok  # re-exported: the kit's tests import it from here
 
 LEDGER = service_subject("ledger")
 PRESENCE = service_subject("presence")
@@ -40,11 +41,6 @@ async def account(stack: Stack, user: str) -> dict[str, Any]:
 
 async def balances(stack: Stack, *users: str) -> list[int]:
     return [(await account(stack, u))["balance"] for u in users]
-
-
-async def audit_ok(stack: Stack) -> bool:
-    r = await stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-    return bool(r["success"] and r["data"]["ok"])
 
 
 async def journal_rows(ledger: LedgerService) -> int:

@@ -17,7 +17,7 @@ from economy_media.service import MediaService
 from economy_shared.clock import FakeClock
 from economy_shared.config import EconomyConfig
 from economy_shared.testing import InMemoryBus, MockKrytenClient
-from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import CHANNEL, PmCursor, Stack, make_config
 from tests.media.mediacms_standin import Media, MediaCmsStandIn
 
 LEDGER = "kryten.economy.ledger.command"
@@ -74,7 +74,7 @@ class Shop:
         self.media = media
         self.announcer = announcer
         self.catalog = catalog
-        self._seen: dict[str, int] = {}
+        self._inbox = PmCursor(announcer.to)
 
     @property
     def clock(self) -> FakeClock:
@@ -107,9 +107,7 @@ class Shop:
         return list(reversed(r["data"]["entries"]))
 
     async def audit(self) -> dict[str, Any]:
-        r = await self.stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-        assert r["success"], r
-        return r["data"]
+        return await self.stack.audit()
 
     async def request(self, command: str, **fields: Any) -> dict[str, Any]:
         return await self.stack.request(MEDIA, {"command": command, "channel": CHANNEL, **fields})
@@ -117,10 +115,7 @@ class Shop:
     async def pm(self, user: str, text: str) -> list[str]:
         """Send a PM command; the PMs ``user`` received since their previous command."""
         await self.stack.pm(user, text)
-        got = self.announcer.to(user)
-        start = self._seen.get(user.casefold(), 0)
-        self._seen[user.casefold()] = len(got)
-        return got[start:]
+        return self._inbox.since(user)
 
     async def say(self, user: str, text: str) -> str:
         replies = await self.pm(user, text)

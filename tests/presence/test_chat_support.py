@@ -10,6 +10,7 @@ from economy_presence.service import PresenceService
 from economy_shared.config import EconomyConfig
 from economy_shared.config.triggers import ChatTriggers, ContentTriggers, SocialTriggers
 from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import audit_ok as audit_ok  # re-exported: the kit's tests import it from here
 
 LEDGER = "kryten.economy.ledger.command"
 SECTIONS = {"chat_triggers": ChatTriggers, "content_triggers": ContentTriggers, "social_triggers": SocialTriggers}
@@ -67,12 +68,6 @@ async def balance(stack: Stack, user: str) -> int:
 
 async def balances(stack: Stack, *users: str) -> dict[str, int]:
     return {u: await balance(stack, u) for u in users}
-
-
-async def audit_ok(stack: Stack) -> bool:
-    r = await stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-    assert r["success"], r
-    return bool(r["data"]["ok"])
 
 
 async def journal(stack: Stack, user: str) -> list[dict[str, Any]]:

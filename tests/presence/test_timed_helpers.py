@@ -12,6 +12,7 @@ from economy_shared.clock import FakeClock
 from economy_shared.schedule import boundary_index
 from economy_shared.testing import InMemoryBus
 from tests.helpers import CHANNEL, Stack, make_config
+from tests.helpers import audit_ok as audit_ok  # re-exported: the kit's tests import it from here
 
 LEDGER = "kryten.economy.ledger.command"
 PRESENCE = "kryten.economy.presence.command"
@@ -122,12 +123,6 @@ async def restart(stack: Stack, present: list[str]) -> tuple[Stack, PresenceServ
     ]
     new = Stack(stack.bus, stack.config, stack.clock)
     return new, await start(new)
-
-
-async def audit_ok(stack: Stack) -> bool:
-    r = await stack.request(LEDGER, {"command": "ledger.audit", "channel": CHANNEL})
-    assert r["success"], r
-    return bool(r["data"]["ok"])
 
 
 async def earnings(stack: Stack, user: str, prefix: str = "") -> list[tuple[str, int]]:
